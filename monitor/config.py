@@ -1,0 +1,185 @@
+"""Typed settings, loaded once from `monitor.yaml` plus environment overrides.
+
+This is the only module that reads configuration. Every value has a default, so an
+empty or missing file is a valid configuration; unknown keys and wrong types are refused
+with one message that names the key (a typo must not silently fall back to a default).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+ENV_CONFIG = "MONITOR_CONFIG"
+ENV_DATABASE_URL = "MONITOR_DATABASE_URL"
+ENV_NOTIFY_URLS = "MONITOR_NOTIFY_URLS"
+ENV_DATA_DIR = "MONITOR_DATA_DIR"
+DEFAULT_CONFIG_FILE = "monitor.yaml"
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the person editing the file."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SourceSettings(_Section):
+    enabled: bool = True
+    interval_minutes: float = Field(15, gt=0)
+    jitter_seconds: float = Field(30, ge=0)
+    # public host -> base URL actually fetched, e.g. {"www.state.gov": "http://127.0.0.1:8001"}
+    base_urls: dict[str, str] = Field(default_factory=dict)
+    max_pages: int = Field(200, gt=0)
+    timeout_minutes: float = Field(20, gt=0)
+
+
+class CrawlSettings(_Section):
+    user_agent: str = (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0 Safari/537.36"
+    )
+    download_timeout: float = Field(30, gt=0)
+    max_bytes: int = Field(8 * 1024 * 1024, gt=0)
+    warn_bytes: int = Field(1024 * 1024, gt=0)
+    redirect_max_times: int = Field(5, ge=0)
+    retry_times: int = Field(2, ge=0)
+    autothrottle: bool = True
+    download_delay: float = Field(1.0, ge=0)
+    obey_robots: bool = True
+
+
+class ChannelSettings(_Section):
+    """One alert channel: an apprise URL (secrets may come from env via ${VAR})."""
+
+    url: str
+    tags: list[str] = Field(default_factory=lambda: ["all"])
+    mode: Literal["immediate", "digest"] = "immediate"
+    digest_minutes: float = Field(60, gt=0)
+    max_per_hour: int = Field(20, gt=0)
+
+
+class NotifySettings(_Section):
+    channels: dict[str, ChannelSettings] = Field(default_factory=dict)
+    apprise_config: str | None = None  # path to an apprise YAML/TEXT config file
+    recent_hours: float = Field(48, gt=0)  # only items published this recently alert one by one
+    max_attempts: int = Field(8, gt=0)
+    backoff_seconds: float = Field(30, gt=0)
+    backoff_max_seconds: float = Field(3600, gt=0)
+    interval_seconds: float = Field(30, gt=0)
+    operator_tags: list[str] = Field(default_factory=lambda: ["operator"])
+
+
+class ReviewSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, gt=0, lt=65536)
+    base_url: str = "http://127.0.0.1:8080"
+    # users: name -> password hash (see `monitor users hash`); MONITOR_ADMIN_PASSWORD adds "admin"
+    users: dict[str, str] = Field(default_factory=dict)
+    session_secret: str | None = None
+
+
+class Settings(_Section):
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    rules_dir: Path = Path("rules")
+    log_json: bool = False
+    log_level: str = "INFO"
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    sources: dict[str, SourceSettings] = Field(default_factory=dict)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'monitor.db').resolve()}"
+
+    def source(self, key: str) -> SourceSettings:
+        return self.sources.get(key) or SourceSettings()
+
+
+_ENV_REF = re.compile(r"\$\{([A-Z0-9_]+)\}")
+
+
+def _expand_env(value: Any) -> Any:
+    """Replace ${VAR} in strings so secrets can stay out of the YAML file."""
+    if isinstance(value, str):
+        return _ENV_REF.sub(lambda m: os.environ.get(m.group(1), ""), value)
+    if isinstance(value, dict):
+        return {k: _expand_env(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(v) for v in value]
+    return value
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}{where}: not valid YAML") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read ({exc})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of keys")
+    return data
+
+
+def _env_overrides(data: dict[str, Any]) -> dict[str, Any]:
+    if url := os.environ.get(ENV_DATABASE_URL):
+        data["database_url"] = url
+    if data_dir := os.environ.get(ENV_DATA_DIR):
+        data["data_dir"] = data_dir
+    if urls := os.environ.get(ENV_NOTIFY_URLS):
+        notify = dict(data.get("notify") or {})
+        channels = dict(notify.get("channels") or {})
+        for i, url in enumerate(u for u in re.split(r"[\s,]+", urls) if u):
+            channels[f"env{i + 1}"] = {"url": url}
+        notify["channels"] = channels
+        data["notify"] = notify
+    return data
+
+
+def _describe(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return f"{key}: {msg}{more}"
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """The config file to read: --config, then MONITOR_CONFIG, then ./monitor.yaml if present."""
+    if explicit:
+        return Path(explicit)
+    if env := os.environ.get(ENV_CONFIG):
+        return Path(env)
+    default = Path(DEFAULT_CONFIG_FILE)
+    return default if default.exists() else None
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Load and validate settings; raise ConfigError with a one-line message."""
+    file = config_path(path)
+    data: dict[str, Any] = {}
+    if file is not None:
+        if not file.exists():
+            raise ConfigError(f"{file}: config file not found")
+        data = _read_yaml(file)
+    data = _env_overrides(_expand_env(data))
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        where = f"{file}: " if file else ""
+        raise ConfigError(f"{where}{_describe(exc)}") from None

@@ -1,0 +1,250 @@
+"""SQLAlchemy 2.x models: the item store, the alert outbox and review state.
+
+Types are chosen to behave the same on SQLite and PostgreSQL: datetimes are stored as
+naive UTC and handed back aware; scraped text is cleaned of NUL and lone surrogates
+(PostgreSQL rejects both, SQLite would store them silently).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in Python, naive UTC in the database (same on every backend)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+def clean_text(value: str) -> str:
+    """Drop NUL and lone surrogates, which PostgreSQL refuses and no reader needs."""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    return value.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(value) else value
+
+
+def _has_surrogate(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+class CleanText(TypeDecorator[str]):
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return clean_text(value) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Source(Base):
+    __tablename__ = "sources"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    health_state: Mapped[str] = mapped_column(String(20), default="unknown")
+    health_reason: Mapped[str | None] = mapped_column(Text)
+    health_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_new_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_key: Mapped[str] = mapped_column(ForeignKey("sources.key"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(20), default="running")
+    mode: Mapped[str] = mapped_column(String(20), default="fresh")
+    discovery: Mapped[str | None] = mapped_column(String(40))  # feed / sitemap / listing
+    found: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    blocked: Mapped[int] = mapped_column(Integer, default=0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    bytes_received: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    worker: Mapped[str | None] = mapped_column(String(200))
+
+
+class FetchState(Base):
+    """HTTP validators per feed/listing URL, so an unchanged poll costs a 304."""
+
+    __tablename__ = "fetch_states"
+
+    url: Mapped[str] = mapped_column(String(2000), primary_key=True)
+    source_key: Mapped[str] = mapped_column(String(64), index=True)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RawPage(Base):
+    """A fetched response, zlib-compressed: evidence kept even if the page changes later."""
+
+    __tablename__ = "raw_pages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_key: Mapped[str] = mapped_column(String(64), index=True)
+    url: Mapped[str] = mapped_column(String(2000), index=True)  # canonical public URL
+    fetched_url: Mapped[str | None] = mapped_column(String(2000))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[int] = mapped_column(Integer, default=200)
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    body_z: Mapped[bytes] = mapped_column(LargeBinary)
+    body_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    feed: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    error_reason: Mapped[str | None] = mapped_column(String(40))
+    error: Mapped[str | None] = mapped_column(Text)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
+
+
+class Story(Base):
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lead_article_id: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str | None] = mapped_column(CleanText)
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_key: Mapped[str] = mapped_column(String(64), index=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)  # canonical URL
+    language: Mapped[str] = mapped_column(String(8), default="und", index=True)
+    title: Mapped[str] = mapped_column(CleanText, default="")
+    text: Mapped[str] = mapped_column(CleanText, default="")
+    author: Mapped[str | None] = mapped_column(CleanText)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    published_offset_min: Mapped[int | None] = mapped_column(Integer)  # None: offset unknown
+    published_is_date: Mapped[bool] = mapped_column(Boolean, default=False)
+    published_from: Mapped[str | None] = mapped_column(String(40))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    raw_page_id: Mapped[int | None] = mapped_column(Integer)
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    review_state: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    matches: Mapped[list[RuleMatchRow]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", order_by="RuleMatchRow.id"
+    )
+
+
+class RuleMatchRow(Base):
+    __tablename__ = "rule_matches"
+    __table_args__ = (UniqueConstraint("article_id", "rule_id", name="uq_match_article_rule"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    rule_id: Mapped[str] = mapped_column(String(100), index=True)
+    rule_name: Mapped[str] = mapped_column(String(200))
+    severity: Mapped[str] = mapped_column(String(20), index=True)
+    terms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    snippets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    spans: Mapped[list[list[int]]] = mapped_column(JSON, default=list)  # [start, end] in text
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    article: Mapped[Article] = relationship(back_populates="matches")
+
+
+class Alert(Base):
+    """Transactional outbox: one row per item x rule-set x channel, written with the article."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(300), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="item")  # item, digest, summary, health
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
+    story_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    channel: Mapped[str] = mapped_column(String(100), index=True)
+    rules: Mapped[list[str]] = mapped_column(JSON, default=list)
+    severity: Mapped[str | None] = mapped_column(String(20))
+    # pending -> sending -> sent | retrying | failed; held (digest/flood) -> bundled
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    parent_id: Mapped[int | None] = mapped_column(Integer, index=True)  # digest bundling it
+    body: Mapped[str | None] = mapped_column(CleanText)  # for digest/summary/health messages
+    title: Mapped[str | None] = mapped_column(CleanText)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReviewDecision(Base):
+    """History of triage decisions; Article.review_state holds the current one."""
+
+    __tablename__ = "review_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(CleanText)
+    who: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Lock(Base):
+    """Named leases: one daemon per database, one crawl per source across workers."""
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

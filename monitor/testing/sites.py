@@ -1,0 +1,187 @@
+"""Loopback copies of the monitored sites, served from fixture directories.
+
+Used by the tests, the benchmarks and `make demo`. One directory per public host
+(`<root>/<host>/...`), one HTTP server per host on 127.0.0.1, so each source's robots.txt
+and URL paths stay what they are on the real site. Written by hand (not pytest-httpserver)
+because the demo needs it outside pytest and because the sites need conditional GET,
+per-route faults and the State Department's user-agent decoy.
+
+A host directory may hold `_site.yaml`:
+
+    decoy: {file: _decoy.html, unless_user_agent: Mozilla}   # 200 decoy for bots
+    routes:
+      /old-url: {redirect: /new-url, status: 301}
+      /gone: {status: 404}
+      /slow: {delay: 60}
+      /broken: {status: 500}
+
+Paths map to files: `/a/b/` -> `a/b/index.html` or `a/b/index.xml`; `/a/b` -> `a/b`,
+`a/b.html` or `a/b/index.html`.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import mimetypes
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import yaml
+
+INDEX_NAMES = ("index.html", "index.xml")
+
+
+@dataclass
+class SiteStats:
+    requests: int = 0
+    bytes_sent: int = 0
+    not_modified: int = 0
+    paths: Counter[str] = field(default_factory=Counter)
+
+    def reset(self) -> None:
+        self.requests = self.bytes_sent = self.not_modified = 0
+        self.paths.clear()
+
+
+class SiteServer:
+    """Serve one host directory on 127.0.0.1 (a random port unless given)."""
+
+    def __init__(self, root: Path, port: int = 0) -> None:
+        self.root = Path(root)
+        self.stats = SiteStats()
+        self._lock = threading.Lock()
+        handler = type("Handler", (_Handler,), {"site": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> SiteServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def config(self) -> dict[str, Any]:
+        file = self.root / "_site.yaml"
+        return (yaml.safe_load(file.read_text(encoding="utf-8")) or {}) if file.exists() else {}
+
+    def record(self, path: str, sent: int, not_modified: bool) -> None:
+        with self._lock:
+            self.stats.requests += 1
+            self.stats.bytes_sent += sent
+            self.stats.not_modified += int(not_modified)
+            self.stats.paths[path] += 1
+
+    def resolve(self, path: str) -> Path | None:
+        rel = unquote(path).lstrip("/")
+        base = (self.root / rel).resolve()
+        if not str(base).startswith(str(self.root.resolve())):
+            return None
+        candidates = [base] if not path.endswith("/") else []
+        candidates += [base.with_name(base.name + ".html")] if rel else []
+        candidates += [base / name for name in INDEX_NAMES]
+        return next((c for c in candidates if c.is_file() and not c.name.startswith("_")), None)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    site: SiteServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        path = urlsplit(self.path).path
+        config = self.site.config()
+        route = (config.get("routes") or {}).get(path) or {}
+        if delay := route.get("delay"):
+            time.sleep(float(delay))
+        if target := route.get("redirect"):
+            self._send(int(route.get("status", 301)), b"", {"Location": target}, path)
+            return
+        if "status" in route and "file" not in route:
+            self._send(int(route["status"]), b"<html><body>error</body></html>", {}, path)
+            return
+        decoy = config.get("decoy")
+        if decoy and decoy.get("unless_user_agent", "") not in self.headers.get("User-Agent", ""):
+            body = (self.site.root / decoy["file"]).read_bytes()
+            self._send(200, body, {"Content-Type": "text/html; charset=utf-8"}, path)
+            return
+        file = self.site.root / route["file"] if "file" in route else self.site.resolve(path)
+        if file is None or not file.is_file():
+            self._send(404, b"<html><body>Not found</body></html>", {}, path)
+            return
+        self._send_file(file, route, path)
+
+    def _send_file(self, file: Path, route: dict[str, Any], path: str) -> None:
+        body = file.read_bytes()
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        modified = email.utils.formatdate(file.stat().st_mtime, usegmt=True)
+        if self.headers.get("If-None-Match") == etag or (
+            not self.headers.get("If-None-Match")
+            and self.headers.get("If-Modified-Since") == modified
+        ):
+            self._send(304, b"", {"ETag": etag, "Last-Modified": modified}, path)
+            return
+        ctype = route.get("content_type") or _content_type(file)
+        headers = {"Content-Type": ctype, "ETag": etag, "Last-Modified": modified}
+        headers.update(route.get("headers") or {})
+        self._send(int(route.get("status", 200)), body, headers, path)
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str], path: str) -> None:
+        self.send_response(status)
+        headers = {"Content-Type": "text/html; charset=utf-8", **headers}
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+        self.site.record(path, len(body), status == 304)
+
+
+def _content_type(file: Path) -> str:
+    if file.suffix == ".xml":
+        return "application/xml; charset=utf-8"
+    if file.suffix in (".html", "") or file.name == "index.html":
+        return "text/html; charset=utf-8"
+    return mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+
+
+class Sites:
+    """All host directories under one root, each on its own loopback port."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.servers = {
+            d.name: SiteServer(d) for d in sorted(self.root.iterdir()) if d.is_dir()
+        }
+
+    def __enter__(self) -> Sites:
+        for server in self.servers.values():
+            server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for server in self.servers.values():
+            server.stop()
+
+    def base_urls(self) -> dict[str, str]:
+        """public host -> loopback base URL, the shape of `sources.<key>.base_urls`."""
+        return {host: server.base_url for host, server in self.servers.items()}
+
+    def total_requests(self) -> int:
+        return sum(s.stats.requests for s in self.servers.values())

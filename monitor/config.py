@@ -53,13 +53,19 @@ class CrawlSettings(_Section):
     autothrottle: bool = True
     download_delay: float = Field(1.0, ge=0)
     obey_robots: bool = True
+    # ceiling on a site-requested delay (robots.txt crawl-delay, Source.crawl_delay); tests set 0
+    max_crawl_delay: float = Field(30, ge=0)
 
 
 class ChannelSettings(_Section):
-    """One alert channel: an apprise URL (secrets may come from env via ${VAR})."""
+    """One alert channel: an apprise URL (secrets may come from env via ${VAR}).
+
+    Tags route like apprise's: the default `always` receives every alert; a channel tagged
+    e.g. `high` receives only rules whose `notify` names `high` (or `all`).
+    """
 
     url: str
-    tags: list[str] = Field(default_factory=lambda: ["all"])
+    tags: list[str] = Field(default_factory=lambda: ["always"])
     mode: Literal["immediate", "digest"] = "immediate"
     digest_minutes: float = Field(60, gt=0)
     max_per_hour: int = Field(20, gt=0)

@@ -20,7 +20,7 @@ _known_secrets: set[str] = set()
 
 _PATTERNS = [
     # telegram bot tokens, alone or inside /bot<token>/ paths and tgram:// URLs
-    re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{10,}"),
+    re.compile(r"(?:(?<=bot)|\b)\d{5,}:[A-Za-z0-9_-]{10,}"),
     # credentials inside any URL: scheme://user:password@host
     re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"),
 ]
@@ -45,7 +45,7 @@ def register_url_secrets(url: str) -> None:
     register_secret(parts.password)
     if parts.scheme not in ("http", "https", "json", "form", "xml", "mailto", "mailtos"):
         register_secret(parts.username)
-        register_secret(parts.hostname)  # tgram://<token>/..., discord://<id>/<token>
+        register_secret(parts.netloc.rpartition("@")[2])  # tgram://<id>:<token>/...
         for segment in parts.path.split("/"):
             if len(segment) >= 16:
                 register_secret(segment)

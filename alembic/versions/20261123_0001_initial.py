@@ -89,6 +89,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_articles_review_state'), ['review_state'], unique=False)
         batch_op.create_index(batch_op.f('ix_articles_source_key'), ['source_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_articles_story_id'), ['story_id'], unique=False)
+        batch_op.create_index('ix_articles_state_published', ['review_state', 'published_at'], unique=False)
 
     op.create_table('crawl_runs',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -236,6 +237,7 @@ def downgrade() -> None:
 
     op.drop_table('crawl_runs')
     with op.batch_alter_table('articles', schema=None) as batch_op:
+        batch_op.drop_index('ix_articles_state_published')
         batch_op.drop_index(batch_op.f('ix_articles_story_id'))
         batch_op.drop_index(batch_op.f('ix_articles_source_key'))
         batch_op.drop_index(batch_op.f('ix_articles_review_state'))

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READONLY = "monitor_readonly"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -23,10 +24,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
+def _sqlite_begin(conn: Any) -> None:
     # Writers take the lock at BEGIN, so a read-then-write never fails half way with
-    # "database is locked" (it waits for busy_timeout instead).
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # "database is locked" (it waits for busy_timeout instead). Read-only sessions (queue
+    # pages, exports) take no lock and never hold up the pipeline.
+    readonly = conn.get_execution_options().get(READONLY, False)
+    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -38,7 +41,7 @@ def make_engine(url: str) -> Engine:
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "isolation_level": None}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -56,9 +59,11 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, readonly: bool = False) -> Iterator[Session]:
         """One transaction: committed on success, rolled back on any error."""
         session = self._sessions()
+        if readonly:
+            session.connection(execution_options={READONLY: True})
         try:
             yield session
             session.commit()

@@ -154,6 +154,9 @@ class Story(Base):
 
 class Article(Base):
     __tablename__ = "articles"
+    # The review queue's default view (one state, newest first) reads this index in order
+    # and stops after one page, instead of sorting every item in the state.
+    __table_args__ = (Index("ix_articles_state_published", "review_state", "published_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_key: Mapped[str] = mapped_column(String(64), index=True)

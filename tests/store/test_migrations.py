@@ -32,3 +32,13 @@ def test_old_schema_is_refused_with_a_clear_message(tmp_path: Path) -> None:
         require_current(empty)
     upgrade(empty)
     require_current(empty)
+
+
+def test_readonly_session_does_not_block_a_writer(db: Database) -> None:
+    with db.session(readonly=True) as reader:
+        reader.execute(text("SELECT count(*) FROM articles")).scalar()
+        with db.session() as writer:  # would wait busy_timeout if the reader held the lock
+            writer.execute(text("INSERT INTO locks (name, owner, expires_at) "
+                                "VALUES ('x', 'me', '2030-01-01 00:00:00')"))
+    with db.session(readonly=True) as s:
+        assert s.execute(text("SELECT owner FROM locks")).scalar() == "me"

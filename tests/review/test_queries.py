@@ -1,0 +1,136 @@
+"""The queue's filters, counts, ordering and decisions, straight on the query layer."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import update
+
+from monitor.review import queries
+from monitor.review.queries import QueueFilter
+from monitor.store.db import Database
+from monitor.store.models import Article, ReviewDecision
+
+
+@pytest.fixture
+def db(any_db: Database) -> Database:
+    """These queries run on SQLite and on PostgreSQL."""
+    return any_db
+
+
+def ids(db: Database, flt: QueueFilter) -> list[int]:
+    with db.session() as session:
+        return [item.id for item in queries.iter_queue(session, flt)]
+
+
+def test_only_flagged_items_newest_first(db: Database, items: dict[str, int]) -> None:
+    assert ids(db, QueueFilter()) == [
+        items["xss"], items["chlorine_ar"], items["chlorine_en"], items["astana_en"]]
+
+
+@pytest.mark.parametrize(("flt", "expected"), [
+    (QueueFilter(source="state_dept"), ["chlorine_en"]),
+    (QueueFilter(rule="chemical"), ["chlorine_ar"]),
+    (QueueFilter(severity="low"), ["astana_en"]),
+    (QueueFilter(rule="chlorine", severity="critical", language="ar"), ["chlorine_ar"]),
+    (QueueFilter(language="en", since=date(2026, 11, 19)), ["xss", "chlorine_en"]),
+    (QueueFilter(until=date(2026, 11, 20)), ["chlorine_ar", "chlorine_en", "astana_en"]),
+    (QueueFilter(since=date(2026, 11, 20), until=date(2026, 11, 20)),
+     ["chlorine_ar", "chlorine_en"]),
+    (QueueFilter(search="الخوذ"), ["chlorine_ar"]),
+    (QueueFilter(search="ASTANA agreement"), ["astana_en"]),  # every word, any case
+    (QueueFilter(search="100%"), []),  # LIKE wildcards are literal
+    (QueueFilter(search="طقس"), []),  # the unflagged item never shows
+])
+def test_filters(db: Database, items: dict[str, int], flt: QueueFilter,
+                 expected: list[str]) -> None:
+    assert ids(db, flt) == [items[k] for k in expected]
+
+
+def test_counts_per_state_ignore_the_state_filter(db: Database, items: dict[str, int]) -> None:
+    with db.session() as session:
+        queries.decide(session, [items["astana_en"]], "not_relevant", None, "ana")
+        page = queries.queue_page(session, QueueFilter(state="new"), per_page=2)
+    assert page.counts == {"new": 3, "relevant": 0, "not_relevant": 1, "escalated": 0}
+    assert page.total == 3 and page.pages == 2 and page.has_next
+    assert [i.id for i in page.items] == [items["xss"], items["chlorine_ar"]]
+
+
+def test_page_items_carry_rules_severity_and_story(db: Database, items: dict[str, int]) -> None:
+    with db.session() as session:
+        page = queries.queue_page(session, QueueFilter(language="ar"))
+    (item,) = page.items
+    assert item.rules == ["chlorine", "white_helmets", "chemical"]
+    assert item.severity == "critical"
+    assert item.story_size == 2 and item.story_id is not None
+
+
+def test_decide_updates_state_and_history(db: Database, items: dict[str, int]) -> None:
+    with db.session() as session:
+        done = queries.decide(session, [items["chlorine_en"], 99999], "escalated",
+                              "  call the desk  ", "ana")
+    assert done == [items["chlorine_en"]]
+    with db.session() as session:
+        assert session.get(Article, items["chlorine_en"]).review_state == "escalated"
+        (decision,) = session.query(ReviewDecision).all()
+        assert (decision.state, decision.note, decision.who) == ("escalated", "call the desk", "ana")
+        detail = queries.item_detail(session, items["chlorine_en"])
+    assert detail is not None and detail.decisions[0].state == "escalated"
+    assert [s.id for s in detail.story_items] == [items["chlorine_ar"]]
+
+
+def test_decide_refuses_unknown_state(db: Database, items: dict[str, int]) -> None:
+    with db.session() as session, pytest.raises(ValueError, match="unknown state"):
+        queries.decide(session, [items["chlorine_en"]], "delete", None, "ana")
+
+
+def test_rule_stats_show_noise(db: Database, items: dict[str, int]) -> None:
+    with db.session() as session:
+        queries.decide(session, [items["xss"]], "not_relevant", None, "ana")
+        queries.decide(session, [items["chlorine_en"]], "relevant", None, "ana")
+        stats = {s.rule: s for s in queries.rule_stats(session)}
+    chlorine = stats["chlorine"]
+    assert (chlorine.hits, chlorine.decided, chlorine.not_relevant) == (3, 2, 1)
+    assert chlorine.noise == 0.5
+    assert stats["astana"].noise is None
+
+
+def test_json_shape(db: Database, items: dict[str, int]) -> None:
+    with db.session() as session:
+        (item,) = queries.iter_queue(session, QueueFilter(source="state_dept"))
+    assert item.as_json() == {
+        "id": items["chlorine_en"], "url": "https://www.state.gov/chlorine-attack-statement/",
+        "source": "state_dept", "language": "en",
+        "title": "Statement on the Chlorine Attack in Idlib",
+        "published": "2026-11-20T14:30:00+00:00", "fetched": "2026-11-20T14:30:00+00:00",
+        "state": "new", "rules": ["chlorine", "white_helmets"], "severity": "critical",
+        "story": item.story_id, "story_size": 2,
+    }
+
+
+@pytest.mark.parametrize("pass_rows", [5000, 1])  # one pass, or lower bounds + ordered query
+@pytest.mark.parametrize("state", [None, "new", "relevant"])
+def test_search_page_orders_like_the_plain_path(
+        db: Database, items: dict[str, int], state: str | None, pass_rows: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(queries, "SEARCH_PASS_ROWS", pass_rows)
+    with db.session() as session:
+        queries.decide(session, [items["chlorine_en"]], "relevant", None, "ana")
+        session.execute(update(Article).where(Article.id == items["astana_en"])
+                        .values(published_at=None))
+        session.execute(update(Article).where(Article.id == items["chlorine_ar"])
+                        .values(published_at=datetime(2026, 11, 21, 10, tzinfo=UTC)))
+    flt = QueueFilter(state=state, search="e")  # in every English item, not the Arabic one
+    with db.session() as session:
+        first = queries.queue_page(session, flt, per_page=1)
+        counts = queries.state_counts(session, flt)
+        in_sql_order = [i.id for i in queries.iter_queue(session, flt)]
+    assert sum(counts.values()) == 3
+    assert [i.id for i in first.items] == in_sql_order[:1]
+    assert first.items[0].rules
+    assert first.has_next == (len(in_sql_order) > 1)
+    if pass_rows > 3:
+        assert first.exact and first.counts == counts
+    else:
+        assert not first.exact and all(first.counts[s] <= counts[s] for s in counts)

@@ -27,6 +27,7 @@ class SourceHints:
     blocked_markers: tuple[str, ...] = ()  # text of a decoy/anti-bot page served with 200
     default_language: str | None = None
     date_order: str = "DMY"  # how to read ambiguous numeric dates on this site
+    summary_fallback: bool = False  # body missing -> use the meta description, flag it
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,101 @@
+"""An extraction evaluation set on disk, and how extraction is scored against it.
+
+A case is `<name>.html` (the response body, in its own encoding) plus `<name>.yaml` (URL,
+headers, fetch time, optional feed entry, the hints key and the gold values). Hints live in
+the set's `hints.yaml`, so the set runs without the `spiders` package. Shared by the tests
+and `bench/extraction.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from monitor.domain import ExtractedArticle, FeedEntry, Published, RawPage, SourceHints
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    page: RawPage
+    hints: SourceHints
+    expect: dict[str, Any]
+
+    @property
+    def html_text(self) -> str:
+        """The body as text, for comparing with bare trafilatura on the same input."""
+        return self.page.body.decode(self.expect.get("encoding", "utf-8"))
+
+
+def hints_from_mapping(values: dict[str, Any]) -> SourceHints:
+    known = {f.name for f in fields(SourceHints)}
+    unknown = set(values) - known
+    if unknown:
+        raise ValueError(f"unknown SourceHints fields: {sorted(unknown)}")
+    converted: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in values.items()
+    }
+    return SourceHints(**converted)
+
+
+def load_cases(directory: Path) -> list[Case]:
+    hints_file = yaml.safe_load((directory / "hints.yaml").read_text(encoding="utf-8"))
+    hints = {key: hints_from_mapping(values or {}) for key, values in hints_file.items()}
+    cases = []
+    for meta_path in sorted(directory.glob("*.yaml")):
+        if meta_path.name == "hints.yaml":
+            continue
+        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+        page = RawPage(
+            url=meta["url"],
+            source=meta["source"],
+            body=meta_path.with_suffix(".html").read_bytes(),
+            fetched_at=datetime.fromisoformat(meta["fetched_at"]),
+            headers=meta.get("headers", {}),
+            feed=FeedEntry(**meta["feed"]) if meta.get("feed") else None,
+        )
+        expect = {**meta["expect"], "encoding": meta.get("encoding", "utf-8")}
+        cases.append(Case(meta_path.stem, page, hints[meta["hints"]], expect))
+    return cases
+
+
+def tokens(text: str) -> Counter[str]:
+    return Counter(word.lower() for word in _WORD.findall(text))
+
+
+def text_scores(extracted: str, gold: str) -> tuple[float, float]:
+    """Bag-of-words precision and recall of the extracted text against the gold text."""
+    got, want = tokens(extracted), tokens(gold)
+    overlap = sum((got & want).values())
+    precision = overlap / sum(got.values()) if got else 0.0
+    recall = overlap / sum(want.values()) if want else 1.0
+    return precision, recall
+
+
+def f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def expected_published(value: str | None) -> Published | None:
+    if value is None:
+        return None
+    return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+
+
+def date_correct(article: ExtractedArticle, expect: dict[str, Any]) -> bool:
+    """Same value and same precision (a day is not a timestamp, and vice versa)."""
+    want = expected_published(expect.get("published"))
+    got = article.published
+    return type(got) is type(want) and got == want
+
+
+def normalized(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()

@@ -12,15 +12,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-
-# Running `python bench/extraction.py` puts bench/ first on sys.path, where a sibling script
-# named like a stdlib module (bench/queue.py) would shadow it for every library we import.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from monitor.domain import ExtractedArticle, ExtractionError, SourceHints
 from monitor.extract import extract_page

@@ -77,7 +77,9 @@ def print_json(value: object) -> None:
 Handler = Callable[[App], int | None]
 
 
-def command(sub: argparse._SubParsersAction, name: str, handler: Handler, help: str) -> argparse.ArgumentParser:  # noqa: A002
+def command(
+    sub: argparse._SubParsersAction, name: str, handler: Handler, help: str
+) -> argparse.ArgumentParser:  # noqa: A002
     parser = sub.add_parser(name, help=help, description=help)
     parser.set_defaults(handler=handler)
     return parser

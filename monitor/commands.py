@@ -22,14 +22,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="HTML file")
     p.add_argument("--url", required=True, help="the page's URL (picks the source's hints)")
 
-    p = command(sub, "ingest", cmd_ingest, "run one saved page through extraction, store, rules, outbox")
+    p = command(
+        sub, "ingest", cmd_ingest, "run one saved page through extraction, store, rules, outbox"
+    )
     p.add_argument("file", help="HTML file")
     p.add_argument("--url", required=True)
     p.add_argument("--source", help="source key (default: from the URL's host)")
 
     p = command(sub, "crawl", cmd_crawl, "crawl one source now, then process what it fetched")
     p.add_argument("source")
-    p.add_argument("--since", type=date.fromisoformat, help="back-fill back to this date (YYYY-MM-DD)")
+    p.add_argument(
+        "--since", type=date.fromisoformat, help="back-fill back to this date (YYYY-MM-DD)"
+    )
 
 
 def _db_help(parser: argparse.ArgumentParser) -> int:
@@ -54,8 +58,13 @@ def _read_page(app: App, source_name: str | None = None) -> RawPage:
     url, source = resolve_source(app.args.url, app.settings, source_name)
     if source_name and source is None:
         raise UserError(f"unknown source {source_name!r} (known: {', '.join(sorted(app.sources))})")
-    return RawPage(url=url, source=source.key if source else "other", body=body,
-                   fetched_at=datetime.now(UTC), fetched_url=app.args.url)
+    return RawPage(
+        url=url,
+        source=source.key if source else "other",
+        body=body,
+        fetched_at=datetime.now(UTC),
+        fetched_url=app.args.url,
+    )
 
 
 def cmd_extract(app: App) -> int:
@@ -91,14 +100,18 @@ def cmd_crawl(app: App) -> int:
 
     source = app.sources.get(app.args.source)
     if source is None:
-        raise UserError(f"unknown source {app.args.source!r} (known: {', '.join(sorted(app.sources))})")
+        raise UserError(
+            f"unknown source {app.args.source!r} (known: {', '.join(sorted(app.sources))})"
+        )
     db = app.migrated_db()
     summary = run_crawl(source, app.settings, db, since=app.args.since)
     outcomes = make_pipeline(app.settings, db).process_pending()
     report = {
         "crawl": summary.as_json() if hasattr(summary, "as_json") else asdict(summary),
-        "processed": {s: sum(o.status == s for o in outcomes)
-                      for s in ("new", "updated", "unchanged", "duplicate", "failed")},
+        "processed": {
+            s: sum(o.status == s for o in outcomes)
+            for s in ("new", "updated", "unchanged", "duplicate", "failed")
+        },
         "flagged": [{"url": o.url, "rules": o.rules} for o in outcomes if o.rules],
     }
     print(json.dumps(report, ensure_ascii=False, indent=2, default=str))

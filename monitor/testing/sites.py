@@ -14,6 +14,8 @@ A host directory may hold `_site.yaml`:
       /gone: {status: 404}
       /slow: {delay: 60}
       /broken: {status: 500}
+      /flaky: {fail_times: 2, fail_status: 503}               # 503 twice, then the file
+      /?p=123: {file: press/some-post.html}                   # a query-string alias
 
 Paths map to files: `/a/b/` -> `a/b/index.html` or `a/b/index.xml`; `/a/b` -> `a/b`,
 `a/b.html` or `a/b/index.html`.
@@ -24,13 +26,14 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import mimetypes
+import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import unquote, urlsplit
 
 import yaml
@@ -57,8 +60,9 @@ class SiteServer:
         self.root = Path(root)
         self.stats = SiteStats()
         self._lock = threading.Lock()
+        self._hits: Counter[str] = Counter()  # per path, for `fail_times`; never reset
         handler = type("Handler", (_Handler,), {"site": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server = _QuietServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -78,6 +82,12 @@ class SiteServer:
         file = self.root / "_site.yaml"
         return (yaml.safe_load(file.read_text(encoding="utf-8")) or {}) if file.exists() else {}
 
+    def hits(self, path: str) -> int:
+        """Requests for `path` so far, this one included (counted before answering)."""
+        with self._lock:
+            self._hits[path] += 1
+            return self._hits[path]
+
     def record(self, path: str, sent: int, not_modified: bool) -> None:
         with self._lock:
             self.stats.requests += 1
@@ -96,19 +106,34 @@ class SiteServer:
         return next((c for c in candidates if c.is_file() and not c.name.startswith("_")), None)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a crawler that times out hangs up mid-answer: expected here, not worth a traceback
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     site: SiteServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib name
-        path = urlsplit(self.path).path
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        path = url.path
         config = self.site.config()
-        route = (config.get("routes") or {}).get(path) or {}
+        routes = config.get("routes") or {}
+        # a route may name a query too (WordPress "/?p=123"); the path alone otherwise
+        route = (url.query and routes.get(f"{path}?{url.query}")) or routes.get(path) or {}
         if delay := route.get("delay"):
             time.sleep(float(delay))
+        if self.site.hits(path) <= int(route.get("fail_times", 0)):
+            self._send(
+                int(route.get("fail_status", 503)), b"<html><body>busy</body></html>", {}, path
+            )
+            return
         if target := route.get("redirect"):
             self._send(int(route.get("status", 301)), b"", {"Location": target}, path)
             return
@@ -166,11 +191,9 @@ class Sites:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.servers = {
-            d.name: SiteServer(d) for d in sorted(self.root.iterdir()) if d.is_dir()
-        }
+        self.servers = {d.name: SiteServer(d) for d in sorted(self.root.iterdir()) if d.is_dir()}
 
-    def __enter__(self) -> Sites:
+    def __enter__(self) -> Self:
         for server in self.servers.values():
             server.start()
         return self

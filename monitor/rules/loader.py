@@ -1,0 +1,187 @@
+"""Read `rules/*.yaml` into validated rules; every problem names its file and line.
+
+A file holds a YAML list of rules. Loading is all or nothing: a rule pack with any problem
+is refused, so a typo never silently switches a rule off (the watcher keeps the last good
+pack running meanwhile).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from monitor.rules.schema import FieldPath, Rule, parse_term
+
+RULE_FILE_PATTERNS = ("*.yaml", "*.yml")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        return f"{where}: {self.message}"
+
+
+class RuleError(Exception):
+    """A rule pack that cannot be used; `problems` says where and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class LoadedRule:
+    rule: Rule
+    file: Path
+    lines: Mapping[FieldPath, int] = field(repr=False)  # line of each value inside the rule
+
+    def line(self, path: FieldPath = ()) -> int | None:
+        return _line(self.lines, path)
+
+
+def _line(lines: Mapping[FieldPath, int], path: FieldPath) -> int | None:
+    """Line of the value at `path`, or of the nearest enclosing value that has one."""
+    while path not in lines and path:
+        path = path[:-1]
+    return lines.get(path)
+
+
+def rule_files(rules_dir: Path) -> list[Path]:
+    return sorted({p for pattern in RULE_FILE_PATTERNS for p in Path(rules_dir).glob(pattern)})
+
+
+def read_rules(rules_dir: Path) -> tuple[list[LoadedRule], list[Problem]]:
+    """Every rule that validates, and every problem found on the way."""
+    rules_dir = Path(rules_dir)
+    if not rules_dir.is_dir():
+        return [], [Problem(rules_dir, None, "rules directory not found")]
+    files = rule_files(rules_dir)
+    if not files:
+        return [], [Problem(rules_dir, None, "no rule files (*.yaml) in this directory")]
+    loaded: list[LoadedRule] = []
+    problems: list[Problem] = []
+    for path in files:
+        rules, file_problems = _read_file(path)
+        loaded += rules
+        problems += file_problems
+    problems += _duplicate_ids(loaded)
+    return loaded, problems
+
+
+def load_rules(rules_dir: Path) -> list[Rule]:
+    loaded, problems = read_rules(rules_dir)
+    if problems:
+        raise RuleError(problems)
+    return [item.rule for item in loaded]
+
+
+def _read_file(path: Path) -> tuple[list[LoadedRule], list[Problem]]:
+    try:
+        data, lines, problems = _parse_yaml(path.read_text(encoding="utf-8"), path)
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [Problem(path, None, f"cannot read ({exc})")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or "syntax error"
+        return [], [Problem(path, mark.line + 1 if mark else None, f"not valid YAML: {reason}")]
+    if data is None:
+        return [], problems
+    if not isinstance(data, list):
+        return [], [Problem(path, 1, "a rule file must be a YAML list of rules (`- id: ...`)")]
+    lines_by_rule: dict[object, dict[FieldPath, int]] = defaultdict(dict)
+    for at, line in lines.items():
+        if at:
+            lines_by_rule[at[0]][at[1:]] = line
+    loaded = []
+    for index, item in enumerate(data):
+        rule_or_problems = _validate(item, path, lines_by_rule[index])
+        if isinstance(rule_or_problems, LoadedRule):
+            loaded.append(rule_or_problems)
+        else:
+            problems += rule_or_problems
+    return loaded, problems
+
+
+def _validate(item: Any, path: Path, lines: dict[FieldPath, int]) -> LoadedRule | list[Problem]:
+    where = lines.get(())
+    if not isinstance(item, dict):
+        return [Problem(path, where, "each rule must be a mapping with id, name, terms…")]
+    label = f"rule {item['id']!r}: " if isinstance(item.get("id"), str) else ""
+    try:
+        rule = Rule.model_validate(item)
+    except ValidationError as exc:
+        return [
+            Problem(path, _line(lines, tuple(err["loc"])), label + _describe(err))
+            for err in exc.errors()
+        ]
+    loaded = LoadedRule(rule, path, lines)
+    return [
+        Problem(path, loaded.line(term_path), f"{label}term {term!r} normalises to nothing")
+        for term_path, term in rule.term_fields()
+        if not parse_term(term).key
+    ] or loaded
+
+
+def _describe(err: Any) -> str:
+    location = ".".join(str(part) for part in err["loc"])
+    if err["type"] == "extra_forbidden":
+        return f"unknown key {location!r}"
+    return f"{location}: {err['msg']}" if location else str(err["msg"])
+
+
+def _duplicate_ids(loaded: list[LoadedRule]) -> Iterator[Problem]:
+    first: dict[str, LoadedRule] = {}
+    for item in loaded:
+        if (earlier := first.setdefault(item.rule.id, item)) is not item:
+            yield Problem(
+                item.file,
+                item.line(("id",)),
+                f"duplicate rule id {item.rule.id!r} (first defined at "
+                f"{earlier.file}:{earlier.line(('id',))})",
+            )
+
+
+def _parse_yaml(text: str, path: Path) -> tuple[Any, dict[FieldPath, int], list[Problem]]:
+    """The document, the line of every value in it, and keys given twice in one mapping
+    (PyYAML keeps the last silently, which would quietly drop half a rule)."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}, []
+        data = loader.construct_document(node)
+    finally:
+        loader.dispose()
+    lines: dict[FieldPath, int] = {}
+    problems: list[Problem] = []
+
+    def walk(node: yaml.Node, at: FieldPath) -> None:
+        lines.setdefault(at, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            seen: set[object] = set()
+            for key_node, value_node in node.value:
+                key = key_node.value
+                if key in seen:
+                    problems.append(
+                        Problem(path, key_node.start_mark.line + 1, f"key {key!r} given twice")
+                    )
+                seen.add(key)
+                lines.setdefault((*at, key), key_node.start_mark.line + 1)
+                walk(value_node, (*at, key))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, child in enumerate(node.value):
+                walk(child, (*at, index))
+
+    walk(node, ())
+    return data, lines, problems

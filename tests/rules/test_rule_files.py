@@ -1,0 +1,24 @@
+"""Every rule file loads, and every example written in it behaves as it says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.rules.lint import example_problems, lint
+from monitor.rules.loader import LoadedRule, read_rules
+
+RULES_DIR = Path(__file__).parents[2] / "rules"
+LOADED, PROBLEMS = read_rules(RULES_DIR)
+
+
+def test_default_pack_lints_clean() -> None:
+    assert PROBLEMS == []
+    assert lint(RULES_DIR) == []
+
+
+@pytest.mark.parametrize("item", LOADED, ids=lambda item: item.rule.id)
+def test_rule_examples(item: LoadedRule) -> None:
+    assert item.rule.examples.should_match and item.rule.examples.should_not_match
+    assert example_problems(item) == [], "fix the rule or the example"

@@ -34,6 +34,7 @@ from monitor.domain import (
 from monitor.extract import extract_page
 from monitor.store import models
 from monitor.store.db import Database
+from monitor.stories import assign_story
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ log = logging.getLogger(__name__)
 class Matcher(Protocol):
     def match(self, text: str, language: str | None = None) -> list[RuleMatch]: ...
 
+
+UNFLAGGED = "unflagged"  # review state of articles no rule matched: not in the queue
 
 HintsLookup = Callable[[str], SourceHints | None]
 
@@ -72,7 +75,9 @@ def _published_columns(article: ExtractedArticle) -> dict[str, object]:
         offset = value.utcoffset()
         return {
             "published_at": value.astimezone(UTC),
-            "published_offset_min": int(offset.total_seconds() // 60) if offset is not None else None,
+            "published_offset_min": int(offset.total_seconds() // 60)
+            if offset is not None
+            else None,
             "published_is_date": False,
         }
     assert isinstance(value, date)
@@ -178,13 +183,25 @@ class Pipeline:
             status = "updated"
         self._fill(article, extracted, raw, digest)
         session.flush()
+        assign_story(session, article)  # before enqueue: alerts are per story
         raw.state, raw.article_id = "done", article.id
         matches = self._match(session, article)
+        if matches and article.review_state == UNFLAGGED:
+            article.review_state = "new"
+        elif not matches and status == "new":
+            article.review_state = UNFLAGGED  # keeps the queue's state index to flagged items
         alerts = enqueue(session, article, matches, self.settings.notify, datetime.now(UTC))
-        log.info("%s article %s (%s), %d rule(s), %d alert(s)", status, article.url,
-                 article.language, len(matches), len(alerts))
-        return PageOutcome(status, raw.url, article.id, rules=[m.rule for m in matches],
-                           alerts=len(alerts))
+        log.info(
+            "%s article %s (%s), %d rule(s), %d alert(s)",
+            status,
+            article.url,
+            article.language,
+            len(matches),
+            len(alerts),
+        )
+        return PageOutcome(
+            status, raw.url, article.id, rules=[m.rule for m in matches], alerts=len(alerts)
+        )
 
     @staticmethod
     def _fill(
@@ -210,8 +227,12 @@ class Pipeline:
             if m.rule not in known:
                 article.matches.append(
                     models.RuleMatchRow(
-                        rule_id=m.rule, rule_name=m.name, severity=m.severity, terms=m.terms,
-                        snippets=m.snippets, spans=[[s.start, s.end] for s in m.spans],
+                        rule_id=m.rule,
+                        rule_name=m.name,
+                        severity=m.severity,
+                        terms=m.terms,
+                        snippets=m.snippets,
+                        spans=[[s.start, s.end] for s in m.spans],
                     )
                 )
         session.flush()

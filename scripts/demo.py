@@ -35,7 +35,7 @@ def demo_config(sites: Sites, endpoint_url: str) -> dict[str, object]:
     return {
         "data_dir": str(DATA),
         "rules_dir": str(ROOT / "rules"),
-        "crawl": {"download_delay": 0, "autothrottle": False},
+        "crawl": {"download_delay": 0, "max_crawl_delay": 0, "autothrottle": False},
         "sources": sources,
         "notify": {"channels": {"desk": {"url": endpoint_url}},
                    "recent_hours": 24 * 365 * 20},  # the fixtures are old news: alert them all

@@ -7,6 +7,7 @@ Nothing outside `spiders/` names a site.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,10 +27,32 @@ class Source:
     hints: SourceHints = field(default_factory=SourceHints)
     archive: bool = False  # no longer publishes: crawled for back-fill, polled rarely
     crawl_delay: float | None = None
+    # (alias, canonical) hostnames, e.g. ("state.gov", "www.state.gov")
+    host_aliases: tuple[tuple[str, str], ...] = ()
+    # (regex, replacement) applied to the URL path, e.g. Laravel's "/public/index.php/" prefix
+    path_aliases: tuple[tuple[str, str], ...] = ()
+    listing_link_css: str = "a"  # article links on a listing page (nav links are not articles)
+    listing_date_css: str = ""  # date text of each listing item: lets back-fill stop paging
 
     def owns(self, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
-        return host in self.hosts
+        return self.canonical_host(urlsplit(url).hostname or "") in self.hosts
+
+    def canonical_host(self, host: str) -> str:
+        host = host.lower().rstrip(".")
+        return dict(self.host_aliases).get(host, host)
+
+    def fold_path(self, path: str) -> str:
+        for pattern, replacement in self.path_aliases:
+            path = re.sub(pattern, replacement, path)
+        return path
+
+    def is_article(self, url: str) -> bool:
+        """Whether a public URL (path plus query) looks like an article of this source."""
+        parts = urlsplit(url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        if not self.article_patterns:
+            return True
+        return any(re.search(p, target) for p in self.article_patterns)
 
 
 def rebase(url: str, base_urls: dict[str, str]) -> str:
@@ -50,5 +73,5 @@ def unbase(url: str, base_urls: dict[str, str]) -> str:
         parts = urlsplit(url)
         prefix = b.path.rstrip("/")
         if parts.netloc == b.netloc and parts.path.startswith(prefix):
-            return urlunsplit(("https", host, parts.path[len(prefix):] or "/", parts.query, ""))
+            return urlunsplit(("https", host, parts.path[len(prefix) :] or "/", parts.query, ""))
     return url

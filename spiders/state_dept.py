@@ -1,4 +1,10 @@
-"""US State Department press releases (www.state.gov). See shared/sources.md section 4."""
+"""US State Department press releases (www.state.gov). See shared/sources.md section 4.
+
+The press-release feed carries the full body (content:encoded), pubDate and guid; the
+listing `/press-releases/page/N/` is the back-fill path (`?page=N` silently returns page 1).
+Non-browser user agents get an HTTP 200 "Technical Difficulties" decoy, the feed URL too.
+The sitemap index lists pages, not releases, so it is not used.
+"""
 
 from monitor.domain import SourceHints
 from spiders import register
@@ -9,17 +15,20 @@ SOURCE = register(
         key="state_dept",
         name="US State Department",
         hosts=("www.state.gov", "state.gov"),
+        host_aliases=(("state.gov", "www.state.gov"),),
         language="en",
         feeds=("https://www.state.gov/rss-feed/press-releases/feed/",),
-        sitemaps=("https://www.state.gov/sitemap_index.xml",),
         listings=("https://www.state.gov/press-releases/page/{page}/",),
+        listing_link_css="a.collection-result__link",
+        listing_date_css=".collection-result-meta span:last-child::text",
         article_patterns=(r"^/releases/", r"^/[a-z0-9-]+/$"),
         crawl_delay=5,
         hints=SourceHints(
             title_css=("h1.featured-content__headline",),
             date_css=("p.article-meta__publish-date",),
+            author_css=("p.article-meta__author-bureau",),
             body_css=("div.entry-content",),
-            drop_css=(".post_tags", ".report__back-to-top", ".share-widget"),
+            drop_css=(".post_tags", ".report__back-to-top", ".share-widget", ".related-content"),
             blocked_markers=("Technical Difficulties",),
             default_language="en",
             date_order="MDY",

@@ -353,7 +353,7 @@ def _item_views(session: Session, alerts: Sequence[models.Alert], base_url: str)
                 url=article.url,
                 published=article.published_at,
                 published_is_date=article.published_is_date,
-                review_url=f"{base_url}/items/{article.id}",
+                review_url=f"{base_url}/item/{article.id}",
                 matches=matches,
             )
         )

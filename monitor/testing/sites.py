@@ -15,6 +15,7 @@ A host directory may hold `_site.yaml`:
       /slow: {delay: 60}
       /broken: {status: 500}
       /flaky: {fail_times: 2, fail_status: 503}               # 503 twice, then the file
+      /busy: {fail_times: 1, fail_status: 429, fail_headers: {Retry-After: "2"}}
       /?p=123: {file: press/some-post.html}                   # a query-string alias
 
 Paths map to files: `/a/b/` -> `a/b/index.html` or `a/b/index.xml`; `/a/b` -> `a/b`,
@@ -47,10 +48,12 @@ class SiteStats:
     bytes_sent: int = 0
     not_modified: int = 0
     paths: Counter[str] = field(default_factory=Counter)
+    times: dict[str, list[float]] = field(default_factory=dict)  # path -> arrival (monotonic)
 
     def reset(self) -> None:
         self.requests = self.bytes_sent = self.not_modified = 0
         self.paths.clear()
+        self.times.clear()
 
 
 class SiteServer:
@@ -94,6 +97,7 @@ class SiteServer:
             self.stats.bytes_sent += sent
             self.stats.not_modified += int(not_modified)
             self.stats.paths[path] += 1
+            self.stats.times.setdefault(path, []).append(time.monotonic())
 
     def resolve(self, path: str) -> Path | None:
         rel = unquote(path).lstrip("/")
@@ -130,9 +134,8 @@ class _Handler(BaseHTTPRequestHandler):
         if delay := route.get("delay"):
             time.sleep(float(delay))
         if self.site.hits(path) <= int(route.get("fail_times", 0)):
-            self._send(
-                int(route.get("fail_status", 503)), b"<html><body>busy</body></html>", {}, path
-            )
+            status, headers = int(route.get("fail_status", 503)), route.get("fail_headers") or {}
+            self._send(status, b"<html><body>busy</body></html>", headers, path)
             return
         if target := route.get("redirect"):
             self._send(int(route.get("status", 301)), b"", {"Location": target}, path)

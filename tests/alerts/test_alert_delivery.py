@@ -68,7 +68,7 @@ def test_an_alert_arrives_over_json_with_the_expected_content(db, tmp_path, endp
     message = payload["message"]
     assert ARABIC_TITLE in message and "<b>{{7*7}}</b>" in message  # text body: shown, not run
     assert "2026-11-22 11:00 UTC · 2026-11-22 14:00 Damascus" in message
-    assert f"Review: http://127.0.0.1:8080/items/{alert.article_id}" in message
+    assert f"Review: http://127.0.0.1:8080/item/{alert.article_id}" in message
     assert f"Alert #{alert.id}" in message
 
 
@@ -83,7 +83,7 @@ def test_an_alert_arrives_by_email_as_escaped_html(db, tmp_path, smtp):
     assert mail["To"] == "analyst@example.org"
     html = mail.get_body(("html",)).get_content()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
-    assert ARABIC_TITLE in html and f"/items/{alert.article_id}" in html
+    assert ARABIC_TITLE in html and f"/item/{alert.article_id}" in html
 
 
 def test_smtp_refuses_twice_then_accepts_exactly_one_mail(db, tmp_path, smtp, alerts_of, caplog):

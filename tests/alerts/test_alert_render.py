@@ -34,7 +34,7 @@ def item(
         url=url,
         published=published,
         published_is_date=False,
-        review_url="http://127.0.0.1:8080/items/7",
+        review_url="http://127.0.0.1:8080/item/7",
         matches=[MatchView("chlorine", "Chlorine", "high", ["الكلور", "chlorine"], [snippet])],
     )
 
@@ -48,7 +48,7 @@ def test_item_message_carries_what_the_analyst_needs():
         "Source: etilaf",
         "2026-11-22 09:30 UTC · 2026-11-22 12:30 Damascus",
         "Article: https://www.etilaf.org/news/1",
-        "Review: http://127.0.0.1:8080/items/7",
+        "Review: http://127.0.0.1:8080/item/7",
         "Alert #42",
     ):
         assert expected in text

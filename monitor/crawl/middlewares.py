@@ -1,0 +1,165 @@
+"""Downloader middlewares: where a request may go, how fast, and which 200s are not pages.
+
+`SiteScopeMiddleware` runs before robots.txt handling, so a redirect to an absolute public
+URL is moved to the loopback copy (never to the internet) and a redirect off the source's
+hosts is refused. A robots.txt answering 5xx counts as "disallow all". It also applies a robots.txt `Crawl-delay` per host, which Scrapy parses
+(`RobotParser.crawl_delay`) but does not enforce.
+
+`BlockedPageMiddleware` turns a decoy page (e.g. an HTTP 200 "Technical Difficulties" page
+served to non-browser clients) into an error, so it is counted as blocked and never stored.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from scrapy import Request, signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response
+
+from spiders.base import rebase, unbase
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.robotstxt import RobotParser
+
+log = logging.getLogger(__name__)
+
+DONT_ADJUST = "autothrottle_dont_adjust_delay"
+
+
+class OffsiteRequest(IgnoreRequest):
+    """A request (usually a redirect target) outside the source's hosts."""
+
+
+class BlockedPage(IgnoreRequest):
+    """The site answered with an anti-bot or decoy page instead of the content."""
+
+
+class SiteScopeMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.delays: dict[str, float] = {}  # public host -> robots.txt crawl-delay applied
+        crawler.signals.connect(self._robots_parsed, signal=signals.robots_parsed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SiteScopeMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> Request | None:
+        spider: Any = self.crawler.spider
+        source, base_urls = spider.source, spider.base_urls
+        public = unbase(request.url, base_urls)
+        host = source.canonical_host(urlsplit(public).hostname or "")
+        if host not in source.hosts or urlsplit(public).scheme not in ("http", "https"):
+            raise OffsiteRequest(f"off-site URL refused: {public}")
+        if base_urls and host not in base_urls:
+            # A configured loopback copy is a closed world: never fall through to the internet.
+            raise OffsiteRequest(f"no base URL configured for {host}: {public}")
+        request.meta["download_slot"] = host
+        if host in self.delays:
+            request.meta[DONT_ADJUST] = True
+        target = rebase(public, base_urls)
+        return request.replace(url=target) if target != request.url else None
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if request.meta.get("dont_obey_robotstxt") and response.status >= 500:
+            # RFC 9309: an unreachable robots.txt means "disallow all"; Scrapy would parse
+            # the error page as allow-all.
+            spider: Any = self.crawler.spider
+            log.warning(
+                "robots.txt answered %s: treating %s as disallowed",
+                response.status,
+                unbase(request.url, spider.base_urls),
+            )
+            return response.replace(status=200, body=b"User-agent: *\nDisallow: /\n")
+        return response
+
+    def _robots_parsed(self, robotparser: RobotParser, request: Request) -> None:
+        spider: Any = self.crawler.spider
+        host = request.meta.get("download_slot")
+        delay = robotparser.crawl_delay(self.crawler.settings["USER_AGENT"])
+        if not host or delay is None:
+            return
+        delay = min(delay, spider.max_crawl_delay)
+        if delay <= self.crawler.settings.getfloat("DOWNLOAD_DELAY"):
+            return
+        log.info("%s: robots.txt crawl-delay %.1fs applied", host, delay)
+        # AutoThrottle would lower the slot's delay again; DONT_ADJUST (set per request in
+        # process_request) keeps it at the site's wish.
+        self.delays[host] = delay
+        downloader = self.crawler.engine.downloader
+        downloader.per_slot_settings.setdefault(host, {})["delay"] = delay
+        if host in downloader.slots:
+            downloader.slots[host].delay = max(downloader.slots[host].delay, delay)
+
+
+class BlockedPageMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BlockedPageMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        spider: Any = self.crawler.spider
+        markers = spider.source.hints.blocked_markers
+        if markers and isinstance(response, HtmlResponse) and is_blocked(response, markers):
+            raise BlockedPage(f"decoy page ({response.status}) for {request.url}")
+        return response
+
+
+def is_blocked(response: HtmlResponse, markers: tuple[str, ...]) -> bool:
+    """A marker in the page's title or headings (also when a feed URL answers with HTML):
+    an article that merely quotes the phrase in its body is still an article."""
+    heads = " ".join(response.css("title::text, h1::text, h2::text").getall())
+    return any(marker in heads for marker in markers)
+
+
+class RetryAfterMiddleware:
+    """Honour `Retry-After` on 429/503 by slowing the host's slot before Scrapy retries
+    (Scrapy's RetryMiddleware retries at once and ignores the header)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        wait = retry_after(response) if response.status in (429, 503) else None
+        slot = self.crawler.engine.downloader.slots.get(request.meta.get("download_slot", ""))
+        if wait and slot is not None:
+            wait = min(wait, self.crawler.settings.getfloat("AUTOTHROTTLE_MAX_DELAY"))
+            log.warning(
+                "%s answered %s: waiting %.0fs (Retry-After)",
+                request.meta.get("download_slot"),
+                response.status,
+                wait,
+            )
+            # the slot waits delay x (1 +- jitter) after its last request: start counting now,
+            # and make the shortest jittered wait still the one asked for
+            slot.delay = max(slot.delay, wait / max(1.0 - slot.jitter, 0.1))
+            slot.lastseen = time.monotonic()
+        return response
+
+
+def retry_after(response: Response) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), if any."""
+    value = (response.headers.get("Retry-After") or b"").decode("latin-1").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

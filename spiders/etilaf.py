@@ -1,0 +1,60 @@
+"""Syrian National Coalition: www.etilaf.org (Arabic), en.etilaf.org (English).
+
+WordPress with the JNews theme (inferred, shared/sources.md section 1). No feed was ever
+seen: the WordPress default `/feed/` is probed per host and the press listings
+(`/press-release/page/N` AR, `/press/page/N` EN) are the fallback and the back-fill path.
+Shortlinks `/?p=<id>` resolve to the same article; its `<link rel=canonical>` folds them.
+The top bar shows today's date: never take the first date on the page.
+"""
+
+from monitor.domain import SourceHints
+from spiders import register
+from spiders.base import Source
+
+SOURCE = register(
+    Source(
+        key="etilaf",
+        name="Syrian National Coalition",
+        hosts=("www.etilaf.org", "en.etilaf.org", "etilaf.org"),
+        host_aliases=(("etilaf.org", "www.etilaf.org"),),
+        feeds=("https://www.etilaf.org/feed/", "https://en.etilaf.org/feed/"),
+        listings=(
+            "https://www.etilaf.org/press-release/page/{page}",
+            "https://en.etilaf.org/press/page/{page}",
+        ),
+        listing_link_css="article.jeg_post .jeg_post_title a",
+        listing_date_css="article.jeg_post .jeg_meta_date a::text",
+        article_patterns=(
+            r"^/all-news/[^/]+/[^/]+/?$",
+            r"^/press(-release)?/(?!page/)[^/]+/?$",
+            r"^/\?p=\d+$",
+        ),
+        hints=SourceHints(
+            # JNews (WordPress) now, Joomla K2 before ~2021/22. Dates only under the headline:
+            # the top bar shows the crawl day, sidebar/related posts carry other posts' dates.
+            title_css=("h1.jeg_post_title", "h2.itemTitle"),
+            date_css=(".entry-header .jeg_meta_date", "span.itemDateCreated"),
+            body_css=("div.content-inner", "div.itemFullText"),
+            drop_css=(
+                ".jeg_topbar",
+                ".jeg_top_date",
+                ".jeg_sidebar",
+                ".jeg_share_button",
+                ".jeg_share_top_container",
+                ".jeg_share_bottom_container",
+                ".jnews_related_post_container",
+                ".jnews_prev_next_container",
+                ".jeg_post_tags",
+                ".jnews_comment_container",
+                ".jeg_ad",
+                "div.itemToolbar",
+                "div.itemRelated",
+                "div.itemAuthorLatest",
+                "div.itemNavigation",
+                "div.itemComments",
+                "div.itemSocialSharing",
+            ),
+            date_order="DMY",
+        ),
+    )
+)

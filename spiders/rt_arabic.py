@@ -1,0 +1,44 @@
+"""RT Arabic (arabic.rt.com). See shared/sources.md section 2.
+
+`/rss/` for fresh items (RSS 2.0, no content:encoded seen), the sitemap index
+`/sitemap.xml` (children with <lastmod>) for back-fill. Date from `meta[name=publish-date]`,
+then `published_time_telegram`; body `div.js-mediator-article` without the intro and the
+read-more / crosslink blocks.
+"""
+
+from monitor.domain import SourceHints
+from spiders import register
+from spiders.base import Source
+
+SOURCE = register(
+    Source(
+        key="rt_arabic",
+        name="RT Arabic",
+        hosts=("arabic.rt.com",),
+        language="ar",
+        feeds=("https://arabic.rt.com/rss/",),
+        sitemaps=("https://arabic.rt.com/sitemap.xml",),
+        article_patterns=(r"^/[a-z_]+/\d+-[^/]+/?$",),
+        hints=SourceHints(
+            title_css=("div.article h1.heading", "h1.heading", "meta[property='og:title']"),
+            date_meta=("publish-date", "published_time_telegram"),
+            # p.intro (the lead) is kept: it is article text; its copy outside the body is not
+            body_css=("div.js-mediator-article",),
+            drop_css=(
+                ".read-more-big",
+                ".read-more-text-only",
+                ".crosslinks__link",
+                ".read-more__link",
+                ".read-more",
+                ".rtcode",
+                ".video-iframe",
+                ".cover_video",
+                ".news-tags",
+            ),
+            author_css=("meta[name='mediator_author']",),
+            default_language="ar",
+            date_order="DMY",
+            summary_fallback=True,  # the body may be script-loaded: keep the description
+        ),
+    )
+)

@@ -20,6 +20,7 @@ from pathlib import Path
 from monitor.domain import ExtractedArticle, ExtractionError, SourceHints
 from monitor.extract import extract_page
 from monitor.extract.evaluation import Case, date_correct, f1, load_cases, text_scores
+from monitor.service.wiring import hints_for
 from monitor.extract.trafilatura_adapter import bare_extract
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "extraction"
@@ -82,7 +83,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
-    cases = load_cases(EVAL_DIR)
+    cases = load_cases(EVAL_DIR, hints_for)
     articles = {case.name: ours(case) for case in cases}  # also starts the worker process
     scored = [c for c in cases if "text" in c.expect]
     dated = [c for c in cases if "error" not in c.expect]

@@ -1,16 +1,17 @@
 """An extraction evaluation set on disk, and how extraction is scored against it.
 
 A case is `<name>.html` (the response body, in its own encoding) plus `<name>.yaml` (URL,
-headers, fetch time, optional feed entry, the hints key and the gold values). Hints live in
-the set's `hints.yaml`, so the set runs without the `spiders` package. Shared by the tests
-and `bench/extraction.py`.
+headers, fetch time, optional feed entry, the source key and the gold values). The hints
+come from the caller (the sources' own declarations), so the set measures what production
+runs. Shared by the tests and `bench/extraction.py`.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -35,24 +36,9 @@ class Case:
         return self.page.body.decode(self.expect.get("encoding", "utf-8"))
 
 
-def hints_from_mapping(values: dict[str, Any]) -> SourceHints:
-    known = {f.name for f in fields(SourceHints)}
-    unknown = set(values) - known
-    if unknown:
-        raise ValueError(f"unknown SourceHints fields: {sorted(unknown)}")
-    converted: dict[str, Any] = {
-        k: tuple(v) if isinstance(v, list) else v for k, v in values.items()
-    }
-    return SourceHints(**converted)
-
-
-def load_cases(directory: Path) -> list[Case]:
-    hints_file = yaml.safe_load((directory / "hints.yaml").read_text(encoding="utf-8"))
-    hints = {key: hints_from_mapping(values or {}) for key, values in hints_file.items()}
+def load_cases(directory: Path, hints_for: Callable[[str], SourceHints | None]) -> list[Case]:
     cases = []
     for meta_path in sorted(directory.glob("*.yaml")):
-        if meta_path.name == "hints.yaml":
-            continue
         meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
         page = RawPage(
             url=meta["url"],
@@ -63,7 +49,8 @@ def load_cases(directory: Path) -> list[Case]:
             feed=FeedEntry(**meta["feed"]) if meta.get("feed") else None,
         )
         expect = {**meta["expect"], "encoding": meta.get("encoding", "utf-8")}
-        cases.append(Case(meta_path.stem, page, hints[meta["hints"]], expect))
+        hints = hints_for(meta["source"]) or SourceHints()
+        cases.append(Case(meta_path.stem, page, hints, expect))
     return cases
 
 

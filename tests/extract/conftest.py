@@ -11,6 +11,7 @@ import pytest
 from monitor.domain import FeedEntry, RawPage, SourceHints
 from monitor.extract import TimedExtractor
 from monitor.extract.evaluation import Case, load_cases
+from monitor.service.wiring import hints_for
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "data" / "extraction"
 FETCHED_AT = datetime(2025, 5, 25, 6, 40, tzinfo=UTC)
@@ -25,7 +26,7 @@ def extractor() -> Iterator[TimedExtractor]:
 
 @pytest.fixture(scope="session")
 def eval_cases() -> list[Case]:
-    return load_cases(EVAL_DIR)
+    return load_cases(EVAL_DIR, hints_for)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import pytest
 
 from monitor.domain import ExtractionError
 from monitor.extract import TimedExtractor
+from monitor.service.wiring import hints_for
 from monitor.extract.evaluation import (
     Case,
     date_correct,
@@ -17,7 +18,7 @@ from monitor.extract.evaluation import (
     text_scores,
 )
 
-CASES = load_cases(Path(__file__).resolve().parents[1] / "data" / "extraction")
+CASES = load_cases(Path(__file__).resolve().parents[1] / "data" / "extraction", hints_for)
 
 
 def test_the_set_covers_every_source_and_the_required_forms() -> None:

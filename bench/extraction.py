@@ -20,8 +20,8 @@ from pathlib import Path
 from monitor.domain import ExtractedArticle, ExtractionError, SourceHints
 from monitor.extract import extract_page
 from monitor.extract.evaluation import Case, date_correct, f1, load_cases, text_scores
-from monitor.service.wiring import hints_for
 from monitor.extract.trafilatura_adapter import bare_extract
+from monitor.service.wiring import hints_for
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "extraction"
 # Live pages are 100-300 kB: the same articles wrapped in menus and inline script of that

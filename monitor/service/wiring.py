@@ -21,7 +21,9 @@ def all_base_urls(settings: Settings) -> dict[str, str]:
     return {h: b for key in SOURCES for h, b in settings.source(key).base_urls.items()}
 
 
-def resolve_source(url: str, settings: Settings, name: str | None = None) -> tuple[str, Source | None]:
+def resolve_source(
+    url: str, settings: Settings, name: str | None = None
+) -> tuple[str, Source | None]:
     """(public URL, its source) for a URL that may point at a configured loopback copy."""
     public = unbase(url, all_base_urls(settings))
     if name:

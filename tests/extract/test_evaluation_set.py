@@ -8,7 +8,6 @@ import pytest
 
 from monitor.domain import ExtractionError
 from monitor.extract import TimedExtractor
-from monitor.service.wiring import hints_for
 from monitor.extract.evaluation import (
     Case,
     date_correct,
@@ -17,6 +16,7 @@ from monitor.extract.evaluation import (
     normalized,
     text_scores,
 )
+from monitor.service.wiring import hints_for
 
 CASES = load_cases(Path(__file__).resolve().parents[1] / "data" / "extraction", hints_for)
 

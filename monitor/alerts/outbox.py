@@ -92,13 +92,19 @@ def enqueue(
             next_attempt_at=now,
             created_at=now,
         )
-        try:
-            with session.begin_nested():
-                session.add(alert)
-        except IntegrityError:
-            continue  # another writer queued the same alert first
-        created.append(alert)
+        if _add_once(session, alert):
+            created.append(alert)
     return created
+
+
+def _add_once(session: Session, alert: models.Alert) -> bool:
+    """Insert unless the dedupe key exists (another writer may have queued it first)."""
+    try:
+        with session.begin_nested():
+            session.add(alert)
+    except IntegrityError:
+        return False
+    return True
 
 
 def _alerted_rules(session: Session, article: models.Article, channel: str) -> set[str]:
@@ -149,12 +155,8 @@ def enqueue_notice(
             next_attempt_at=now,
             created_at=now,
         )
-        try:
-            with session.begin_nested():
-                session.add(alert)
-        except IntegrityError:
-            continue
-        created.append(alert)
+        if _add_once(session, alert):
+            created.append(alert)
     return created
 
 

@@ -8,9 +8,7 @@ retried on the next poll instead of hiding behind a 304.
 
 from __future__ import annotations
 
-import hashlib
-import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -20,6 +18,7 @@ from monitor.crawl.summary import CrawlSummary
 from monitor.domain import RawPage
 from monitor.store import models
 from monitor.store.db import Database
+from monitor.store.raw import raw_page_row
 from spiders.base import Source
 
 
@@ -77,20 +76,7 @@ class CrawlStore:
         with self.db.session() as session:
             if _url_stored(session, page.url):
                 return False
-            session.add(
-                models.RawPage(
-                    source_key=page.source,
-                    url=page.url,
-                    fetched_url=page.fetched_url,
-                    fetched_at=page.fetched_at,
-                    status=page.status,
-                    headers=page.headers,
-                    body_z=zlib.compress(page.body),
-                    body_sha256=hashlib.sha256(page.body).hexdigest(),
-                    feed=asdict(page.feed) if page.feed else None,
-                    state="pending",
-                )
-            )
+            session.add(raw_page_row(page))
             return True
 
     def validators(self) -> dict[str, Validators]:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import zlib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Protocol
 
@@ -25,7 +24,6 @@ from monitor.config import Settings
 from monitor.domain import (
     ExtractedArticle,
     ExtractionError,
-    FeedEntry,
     RawPage,
     RuleMatch,
     SourceHints,
@@ -34,6 +32,7 @@ from monitor.domain import (
 from monitor.extract import extract_page
 from monitor.store import models
 from monitor.store.db import Database
+from monitor.store.raw import raw_page_from_row, raw_page_row
 from monitor.stories import assign_story
 
 log = logging.getLogger(__name__)
@@ -88,34 +87,6 @@ def _published_columns(article: ExtractedArticle) -> dict[str, object]:
     }
 
 
-def _raw_row(page: RawPage) -> models.RawPage:
-    return models.RawPage(
-        source_key=page.source,
-        url=page.url,
-        fetched_url=page.fetched_url,
-        fetched_at=page.fetched_at,
-        status=page.status,
-        headers=dict(page.headers),
-        body_z=zlib.compress(page.body, 6),
-        body_sha256=hashlib.sha256(page.body).hexdigest(),
-        feed=asdict(page.feed) if page.feed else None,
-        state="pending",
-    )
-
-
-def raw_from_row(row: models.RawPage) -> RawPage:
-    return RawPage(
-        url=row.url,
-        source=row.source_key,
-        body=zlib.decompress(row.body_z),
-        fetched_at=row.fetched_at,
-        status=row.status,
-        headers=dict(row.headers or {}),
-        fetched_url=row.fetched_url,
-        feed=FeedEntry(**row.feed) if row.feed else None,
-    )
-
-
 class Pipeline:
     """Extraction, storage, rules and outbox for pages of any source."""
 
@@ -135,7 +106,7 @@ class Pipeline:
         """Run one saved page through the pipeline. Bad pages raise and change nothing."""
         extracted = extract_page(page, self.hints_for(page.source))
         with self.db.session() as session:
-            raw = _raw_row(page)
+            raw = raw_page_row(page)
             session.add(raw)
             session.flush()
             return self._store(session, raw, extracted)
@@ -151,7 +122,7 @@ class Pipeline:
         with self.db.session() as session:
             raw = session.get_one(models.RawPage, raw_id)
             try:
-                extracted = extract_page(raw_from_row(raw), self.hints_for(raw.source_key))
+                extracted = extract_page(raw_page_from_row(raw), self.hints_for(raw.source_key))
             except ExtractionError as exc:
                 raw.state, raw.error_reason, raw.error = "failed", exc.reason, str(exc)
                 log.warning("extraction failed for %s: %s (%s)", raw.url, exc, exc.reason)

@@ -43,12 +43,14 @@ def failure_reason(failure: Failure) -> str:
     if isinstance(exc, HttpError):
         status = exc.response.status
         return "gone" if status in (404, 410) else f"http_{status}"
-    if isinstance(exc, IgnoreRequest):  # Scrapy raises the bare class for both of these
+    if isinstance(exc, IgnoreRequest):  # Scrapy raises the bare class for all of these
         text = str(exc)
         if "redirection" in text:
             return "redirect_loop"
         if "robots.txt" in text:
             return "robots"
+        if "DOWNLOAD_MAXSIZE" in text:  # a compressed body past the cap once inflated (a bomb)
+            return "too_large"
         return "ignored"
     if isinstance(exc, DownloadTimeoutError | TimeoutError | TCPTimedOutError):
         return "timeout"

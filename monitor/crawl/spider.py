@@ -325,11 +325,12 @@ class SourceSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterator[RawPage]:
         public = unbase(response.url, self.base_urls)
-        href = (
-            response.css('link[rel="canonical"]::attr(href)').get()
-            if isinstance(response, TextResponse)
-            else None
-        )
+        if not isinstance(response, TextResponse):  # PDF, image, octet-stream: not an article
+            self.summary.fail("not_html")
+            log.warning("%s: %s failed: not_html (%s)", self.source.key, public,
+                        _header(response, "Content-Type") or "no content type")
+            return
+        href = response.css('link[rel="canonical"]::attr(href)').get()
         url = canonical_link(href, public, self.source) or canonical_url(public, self.source)
         self.seen.add(url)
         yield RawPage(

@@ -48,8 +48,9 @@ REFUSED = {  # never stored: the download is cancelled or fails
     f"{FAULT}huge/?cl=0": "too_large",
     f"{FAULT}huge/?chunked=0&cl=0": "too_large",  # canonical URLs sort the query
     f"{FAULT}truncated/": "truncated",
+    f"{FAULT}binary/": "not_html",  # a PDF: Scrapy gives no text response, never stored
 }
-NOT_HTML = [f"{FAULT}gzip-no-header/", f"{FAULT}binary/"]  # stored raw, refused by extraction
+NOT_HTML = [f"{FAULT}gzip-no-header/"]  # labelled text/html: stored raw, refused by extraction
 ARTICLES = {
     f"{FAULT}ok/",
     "https://www.state.gov/releases/f/2026/11/after-the-faults-one/",
@@ -125,7 +126,7 @@ def test_hostile_answers_are_refused_and_the_crawl_goes_on(
     assert run.returncode == 0, log[-3000:]
     summary, crawl_peak_kb, extraction_growth_kb = pickle.loads(result.read_bytes())
 
-    assert dict(summary.failures) == {"too_large": 4, "truncated": 1}
+    assert dict(summary.failures) == {"too_large": 4, "truncated": 1, "not_html": 1}
     assert (summary.new, summary.outcome) == (len(NOT_HTML) + len(ARTICLES), "partial")
     for url, reason in REFUSED.items():
         assert f"{url} failed: {reason}" in log
@@ -138,7 +139,8 @@ def test_hostile_answers_are_refused_and_the_crawl_goes_on(
         raw = {r.url: r for r in session.scalars(select(models.RawPage))}
         articles = set(session.scalars(select(models.Article.url)))
         run_row = session.get_one(models.CrawlRun, summary.run_id)
-        assert (run_row.failed, run_row.error) == (5, "too_large: 4, truncated: 1")
+        assert run_row.failed == 6
+        assert sorted(run_row.error.split(", ")) == ["not_html: 1", "too_large: 4", "truncated: 1"]
     assert not raw.keys() & REFUSED.keys()
     for url in NOT_HTML:
         assert (raw[url].state, raw[url].error_reason) == ("failed", "not_html")

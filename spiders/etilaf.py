@@ -1,7 +1,7 @@
 """Syrian National Coalition: www.etilaf.org (Arabic), en.etilaf.org (English).
 
 WordPress with the JNews theme (inferred, shared/sources.md section 1). No feed was ever
-seen: the WordPress default `/feed/` is probed per host and the press listings
+seen: the WordPress defaults `/feed/` and `/wp-sitemap.xml` are probed per host and the press listings
 (`/press-release/page/N` AR, `/press/page/N` EN) are the fallback and the back-fill path.
 Shortlinks `/?p=<id>` resolve to the same article; its `<link rel=canonical>` folds them.
 The top bar shows today's date: never take the first date on the page.
@@ -18,6 +18,8 @@ SOURCE = register(
         hosts=("www.etilaf.org", "en.etilaf.org", "etilaf.org"),
         host_aliases=(("etilaf.org", "www.etilaf.org"),),
         feeds=("https://www.etilaf.org/feed/", "https://en.etilaf.org/feed/"),
+        # GUESS: WordPress core sitemaps; probed after the feed, before the listings
+        sitemaps=("https://www.etilaf.org/wp-sitemap.xml", "https://en.etilaf.org/wp-sitemap.xml"),
         listings=(
             "https://www.etilaf.org/press-release/page/{page}",
             "https://en.etilaf.org/press/page/{page}",

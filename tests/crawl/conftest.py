@@ -1,4 +1,4 @@
-"""Fixtures of the crawl tests: loopback copies of the sites, a fresh database per test."""
+"""Fixtures of the crawl tests: loopback copies of the sites (the database is the shared `db`)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from crawl_helpers import SITES
 
-from monitor.store.db import Database
-from monitor.store.migrate import upgrade
 from monitor.testing.sites import Sites
 
 
@@ -22,11 +20,3 @@ from monitor.testing.sites import Sites
 def sites() -> Iterator[Sites]:
     with Sites(SITES) as running:
         yield running
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'crawl.db'}")
-    upgrade(database)
-    yield database
-    database.dispose()

@@ -26,6 +26,7 @@ test: install system-deps
 
 lint: install
 	$(VENV)/bin/ruff check monitor spiders tests bench scripts
+	$(VENV)/bin/mypy monitor spiders
 
 bench: install
 	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -79,7 +79,7 @@ Handler = Callable[[App], int | None]
 
 def command(
     sub: argparse._SubParsersAction, name: str, handler: Handler, help: str
-) -> argparse.ArgumentParser:  # noqa: A002
+) -> argparse.ArgumentParser:
     parser = sub.add_parser(name, help=help, description=help)
     parser.set_defaults(handler=handler)
     return parser

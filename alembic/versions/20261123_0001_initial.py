@@ -6,10 +6,10 @@ Create Date: 2026-11-23 00:33:05.559932
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import monitor.store.models
+from alembic import op
 
+import monitor.store.models
 
 revision = '0001'
 down_revision = None

@@ -38,5 +38,5 @@ def make_pipeline(
         from monitor.rules import RuleBook
 
         book = RuleBook.load(settings.rules_dir)
-        rules = lambda: book  # noqa: E731 - a fixed book for one-shot commands
+        rules = lambda: book
     return Pipeline(db, settings, rules, hints_for)

@@ -10,7 +10,13 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from monitor.store.db import Database
-from monitor.store.migrate import SchemaError, current_revision, head_revision, require_current, upgrade
+from monitor.store.migrate import (
+    SchemaError,
+    current_revision,
+    head_revision,
+    require_current,
+    upgrade,
+)
 from monitor.store.models import Base
 
 

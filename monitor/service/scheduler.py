@@ -1,0 +1,236 @@
+"""`monitor run`: the long-running daemon (or one worker of a pool).
+
+APScheduler 3 with an in-memory job store rebuilt from the config at every start (its
+shared job stores are unsupported across processes and pickle jobs into the database),
+in UTC. Each enabled source is a job on its own interval with jitter; `max_instances=1`
+keeps one run per source per process and the source's crawl lease keeps one across
+workers; `coalesce` folds missed runs into one; `misfire_grace_time` is set on purpose
+(APScheduler's 1 s default would silently skip a run delayed by a busy pool). The
+notifier drain (which also folds digests) has its own job, as does the lease heartbeat.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import signal
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from monitor.config import Settings
+from monitor.service import locks
+from monitor.service.cycle import CycleReport, SourceCycle, ensure_sources
+from monitor.service.isolation import Children
+from monitor.service.pipeline import Matcher
+from monitor.service.web import ServiceMetrics, WebServer, make_web_app
+from monitor.service.wiring import make_pipeline
+from monitor.store.db import Database
+from spiders.base import Source
+
+log = logging.getLogger(__name__)
+
+LEASE_TTL = timedelta(seconds=30)
+HEARTBEAT_SECONDS = 5.0
+MIN_MISFIRE_GRACE = 30
+RULES_POLL_SECONDS = 5.0
+# imported once by the fork server, so each crawl child starts in milliseconds
+CRAWL_MODULES = (
+    "monitor.service.cycle",
+    "monitor.crawl.runner",
+    "monitor.crawl.spider",
+    "monitor.crawl.settings",
+    "scrapy.crawler",
+)
+
+
+class Daemon:
+    """Build with settings and a migrated database; `run()` blocks until SIGTERM/SIGINT."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        sources: dict[str, Source],
+        *,
+        rules: Callable[[], Matcher],
+        rules_poll: Callable[[], object] | None = None,
+        worker: bool = False,
+        web: bool = True,
+    ) -> None:
+        self.settings, self.db, self.sources = settings, db, sources
+        self.worker, self.web = worker, web
+        self.owner = locks.new_owner_id("worker" if worker else "daemon")
+        self.stopping = threading.Event()
+        self.children = Children(preload=CRAWL_MODULES)
+        self.metrics = ServiceMetrics(db, settings, sources)
+        self.rules_poll = rules_poll
+        self.pipeline = make_pipeline(settings, db, rules=rules)
+        self.cycle = SourceCycle(
+            settings,
+            db,
+            self.pipeline,
+            self.children,
+            self.owner,
+            self.stopping,
+            on_done=self._count_crawl,
+        )
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC,
+            executors={"default": ThreadPoolExecutor(max_workers=len(sources) + 3)},
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": MIN_MISFIRE_GRACE,
+            },
+        )
+        self.lease_name: str | None = None
+        self.last_heartbeat = 0.0
+        self._web: WebServer | None = None
+
+    def enabled_sources(self) -> list[Source]:
+        return [s for key, s in sorted(self.sources.items()) if self.settings.source(key).enabled]
+
+    def start(self) -> None:
+        """Claim the database, schedule the jobs, start the web server; raises AlreadyRunning."""
+        if logging.getLogger().level > logging.DEBUG:  # one line per job run is noise
+            logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        self.lease_name = locks.claim_daemon(self.db, self.owner, self.worker, LEASE_TTL)
+        self.last_heartbeat = time.monotonic()
+        ensure_sources(self.db, self.sources)
+        self.schedule_jobs(datetime.now(UTC))
+        self.scheduler.start()
+        if self.web:
+            app = make_web_app(self.settings, self.db, self.metrics, self.probe)
+            self._web = WebServer(app, self.settings.review.host, self.settings.review.port).start()
+        log.info(
+            "%s started: %d source(s) scheduled, notifier every %.0fs%s",
+            "worker" if self.worker else "daemon",
+            len(self.enabled_sources()),
+            self.settings.notify.interval_seconds,
+            f", web on {self.settings.review.host}:{self.settings.review.port}" if self.web else "",
+        )
+
+    def schedule_jobs(self, now: datetime) -> None:
+        """The jobs, rebuilt from the config at every start (nothing is stored)."""
+        for source in self.enabled_sources():
+            cfg = self.settings.source(source.key)
+            interval = cfg.interval_minutes * 60
+            first = now + timedelta(seconds=random.uniform(0, min(cfg.jitter_seconds, interval)))
+            self.scheduler.add_job(
+                self._crawl_job,
+                "interval",
+                args=[source],
+                id=f"crawl:{source.key}",
+                name=f"crawl {source.key}",
+                seconds=interval,
+                jitter=cfg.jitter_seconds or None,
+                next_run_time=first,
+                misfire_grace_time=max(MIN_MISFIRE_GRACE, int(interval)),
+                replace_existing=True,
+            )
+        notify = self.settings.notify.interval_seconds
+        self.scheduler.add_job(
+            self._drain_job,
+            "interval",
+            id="notify",
+            name="notifier",
+            seconds=notify,
+            next_run_time=now,
+            misfire_grace_time=max(MIN_MISFIRE_GRACE, int(notify)),
+        )
+        self.scheduler.add_job(
+            self._heartbeat_job, "interval", id="heartbeat", seconds=HEARTBEAT_SECONDS
+        )
+        if self.rules_poll is not None:
+            self.scheduler.add_job(
+                self.rules_poll, "interval", id="rules", seconds=RULES_POLL_SECONDS
+            )
+
+    def run(self) -> None:
+        """Start, then block until a stop signal; stop cleanly."""
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._on_signal)
+        self.start()
+        try:
+            while not self.stopping.wait(1.0):
+                pass
+        finally:
+            self.stop()
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        log.info("received %s: stopping", signal.Signals(signum).name)
+        self.stopping.set()
+
+    def stop(self) -> None:
+        """Stop children, let running jobs finish their current page/alert, free the leases."""
+        self.stopping.set()
+        self.children.stop_all()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        if self._web is not None:
+            self._web.stop()
+        if self.lease_name:
+            locks.release(self.db, self.lease_name, self.owner)
+        log.info("stopped")
+
+    def probe(self) -> dict[str, Any]:
+        age = time.monotonic() - self.last_heartbeat
+        alive = self.scheduler.running and age < LEASE_TTL.total_seconds()
+        return {
+            "ok": bool(alive and not self.stopping.is_set()),
+            "owner": self.owner,
+            "heartbeat_age_seconds": round(age, 1),
+            "scheduler": self.scheduler.running,
+        }
+
+    def _crawl_job(self, source: Source) -> None:
+        if self.stopping.is_set():
+            return
+        job = self.scheduler.get_job(f"crawl:{source.key}")
+        try:
+            self.cycle.run(source, job.next_run_time if job else None)
+        except Exception:  # the scheduler must keep going whatever one cycle did
+            log.exception("crawl cycle %s failed", source.key)
+
+    def _count_crawl(self, report: CycleReport, seconds: float) -> None:
+        self.metrics.crawls.labels(report.source, report.outcome).inc()
+        self.metrics.crawl_seconds.labels(report.source).observe(seconds)
+
+    def _drain_job(self) -> None:
+        if self.stopping.is_set():
+            return
+        from monitor.alerts.notifier import drain
+
+        try:
+            summary = drain(self.db, self.settings, owner=self.owner)
+        except Exception:
+            log.exception("notifier drain failed")
+            return
+        for outcome in ("sent", "retrying", "failed"):
+            if n := getattr(summary, outcome):
+                self.metrics.deliveries.labels(outcome).inc(n)
+        if summary.sent or summary.retrying or summary.failed or summary.bundled:
+            log.info("notifier: %s", summary)
+
+    def _heartbeat_job(self) -> None:
+        assert self.lease_name is not None
+        try:
+            held = locks.renew(self.db, self.lease_name, self.owner, LEASE_TTL)
+        except Exception:
+            log.exception("heartbeat: cannot reach the database")
+            return
+        if held:
+            self.last_heartbeat = time.monotonic()
+            return
+        if self.worker:  # a worker's lease only announces it; take it again
+            locks.acquire(self.db, self.lease_name, self.owner, LEASE_TTL)
+            self.last_heartbeat = time.monotonic()
+            return
+        log.error("lost the daemon lease (another daemon took over after a stall): stopping")
+        self.stopping.set()

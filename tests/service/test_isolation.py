@@ -1,0 +1,96 @@
+"""Crawls run in a child process: its hang, crash or exception never reaches the daemon."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+from monitor.service.isolation import Children, ChildResult
+
+HERE = Path(__file__).parent
+ENV = {"PYTHONPATH": os.pathsep.join([str(HERE), str(HERE.parents[1])])}
+
+
+def run(target: str, timeout: float = 30, **payload: object) -> ChildResult:
+    return Children().run(f"child_targets:{target}", dict(payload), timeout)
+
+
+def test_result_comes_back_from_another_process() -> None:
+    result = run("echo", value="مرحبا")
+    assert result.outcome == "ok"
+    assert result.result["echo"] == "مرحبا"
+    assert result.result["pid"] != os.getpid()
+
+
+def test_an_exception_is_a_failed_outcome() -> None:
+    result = run("boom")
+    assert result.outcome == "failed"
+    assert "spider exploded" in result.error
+
+
+def test_a_crash_is_reported_not_raised() -> None:
+    result = run("segfault")
+    assert result.outcome == "crashed"
+    assert "SIGSEGV" in result.error
+
+
+def test_a_hung_child_is_killed_at_its_time_limit() -> None:
+    started = time.monotonic()
+    result = run("hang", timeout=1)
+    assert result.outcome == "timeout"
+    assert time.monotonic() - started < 1 + 5 + 3  # limit + SIGTERM grace + slack
+
+
+def test_stop_all_ends_running_children() -> None:
+    children = Children()
+    results = []
+    thread = threading.Thread(
+        target=lambda: results.append(children.run("child_targets:hang", {}, 60))
+    )
+    thread.start()
+    time.sleep(1.0)
+    children.stop_all()
+    thread.join(15)
+    assert results and results[0].outcome == "stopped"
+
+
+def test_a_child_exits_when_its_daemon_is_killed(tmp_path: Path) -> None:
+    pidfile = tmp_path / "child.pid"
+    daemon = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+        from monitor.service.isolation import ChildResult, Children
+        Children().run("child_targets:hang", {{"pidfile": {str(pidfile)!r}}}, 600)
+    """),
+        ],
+        env={**os.environ, **ENV},
+    )
+    deadline = time.monotonic() + 20
+    while not pidfile.exists() or not pidfile.read_text():
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    child = int(pidfile.read_text())
+    daemon.send_signal(signal.SIGKILL)
+    daemon.wait()
+    deadline = time.monotonic() + 5
+    while _alive(child):
+        assert time.monotonic() < deadline, "orphaned crawl kept running"
+        time.sleep(0.1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie (exited, not yet reaped by init) counts as gone
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"

@@ -17,9 +17,13 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
 from monitor.config import ConfigError, Settings, load_settings
-from monitor.log import register_url_secrets, setup_logging
+from monitor.log import redact, register_secret, register_url_secrets, setup_logging
 from monitor.store.db import Database
+from monitor.store.migrate import SchemaError
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +52,7 @@ class App:
         settings = load_settings(self.args.config)
         for channel in settings.notify.channels.values():
             register_url_secrets(channel.url)
-        register_url_secrets(settings.db_url)
+        register_secret(make_url(settings.db_url).password)  # the user name is no secret
         return settings
 
     @cached_property
@@ -112,8 +116,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         level = "DEBUG" if args.verbose else app.settings.log_level
         setup_logging(level, app.settings.log_json)
         return int(args.handler(app) or 0)
-    except (ConfigError, UserError) as exc:
+    except (ConfigError, UserError, SchemaError) as exc:
         print(f"monitor: {exc}", file=sys.stderr)
         return 2
+    except DBAPIError as exc:
+        first_line = str(exc.orig or exc).strip().splitlines()[0]
+        print(f"monitor: database error: {redact(first_line)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130

@@ -54,3 +54,13 @@ def test_cli_prints_one_line_not_a_traceback(tmp_path: Path, capsys: pytest.Capt
     assert main(["--config", str(path), "db", "upgrade"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("monitor: ") and "review.port" in err and "\n" not in err
+
+
+def test_database_password_is_redacted_but_not_the_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MONITOR_DATABASE_URL", "postgresql+psycopg://monitor:pw-TESTSECRET@127.0.0.1:1/x")
+    assert main(["--config", str(write(tmp_path, "")), "-v", "db", "upgrade"]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].startswith("monitor: database error: connection failed")
+    assert "TESTSECRET" not in err and "monitor:" in err

@@ -18,6 +18,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture
+def db(any_db: Database) -> Database:
+    """The outbox promises the same on both backends: every alert test runs on each."""
+    return any_db
+
+
+@pytest.fixture
 def alerts_of(db: Database) -> Callable[..., list[models.Alert]]:
     """Alert rows, in id order, filtered by column values."""
 

@@ -22,6 +22,7 @@ from monitor.alerts.notifier import LEASE, FakeNotifier, Outcome
 from monitor.cli import main
 from monitor.config import load_settings
 from monitor.store import models
+from monitor.store.db import Database
 from monitor.testing.endpoint import Endpoint
 
 REPO = Path(__file__).parents[2]
@@ -34,12 +35,12 @@ def endpoint() -> Iterator[Endpoint]:
 
 
 @pytest.fixture
-def config(tmp_path: Path, endpoint: Endpoint) -> Path:
+def config(tmp_path: Path, endpoint: Endpoint, db: Database) -> Path:
     path = tmp_path / "monitor.yaml"
     path.write_text(
         yaml.safe_dump(
             {
-                "database_url": f"sqlite:///{tmp_path / 'monitor.db'}",
+                "database_url": db.url,
                 "data_dir": str(tmp_path),
                 "notify": {
                     "channels": {"hook": {"url": endpoint.apprise_url()}},

@@ -20,11 +20,11 @@ from monitor.store.migrate import (
 from monitor.store.models import Base
 
 
-def test_upgrade_matches_models(db: Database) -> None:
-    with db.engine.connect() as conn:
+def test_upgrade_matches_models(any_db: Database) -> None:
+    with any_db.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diffs == []
-    assert current_revision(db) == head_revision(db)
+    assert current_revision(any_db) == head_revision(any_db)
 
 
 def test_sqlite_runs_in_wal_mode(db: Database) -> None:

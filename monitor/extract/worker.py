@@ -11,7 +11,6 @@ scripts without a `__name__ == "__main__"` guard.
 
 from __future__ import annotations
 
-import logging
 import os
 import resource
 import socket
@@ -30,7 +29,6 @@ STARTUP_LIMIT = 120.0  # importing trafilatura, dateparser and the language mode
 # #657/#658) gets a MemoryError there, reported as too_large, instead of the OOM killer.
 MEMORY_LIMIT_BYTES = 2 * 1024**3
 _CHILD_MAIN = "import sys; from monitor.extract.worker import serve; serve(int(sys.argv[1]))"
-log = logging.getLogger(__name__)
 
 
 class TimedExtractor:
@@ -103,7 +101,6 @@ class TimedExtractor:
         if self._process is not None:
             self._process.kill()
             self._process.wait(5)
-            log.debug("extraction process %s stopped", self._process.pid)
         if self._conn is not None:
             self._conn.close()
         self._process = self._conn = None

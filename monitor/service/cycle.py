@@ -184,14 +184,7 @@ class SourceCycle:
 
     def _process(self, key: str) -> tuple[int, int]:
         """Pipeline over this source's pending pages; each page is its own transaction."""
-        with self.db.session() as session:
-            ids = list(
-                session.scalars(
-                    select(models.RawPage.id)
-                    .where(models.RawPage.source_key == key, models.RawPage.state == "pending")
-                    .order_by(models.RawPage.id)
-                )
-            )
+        ids = self.pipeline.pending_ids(key)
         done = new = 0
         for raw_id in ids:
             if self.stopping.is_set():

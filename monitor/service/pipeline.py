@@ -111,12 +111,17 @@ class Pipeline:
             session.flush()
             return self._store(session, raw, extracted)
 
-    def process_pending(self, limit: int | None = None) -> list[PageOutcome]:
-        """Process crawled pages waiting in the store, oldest first."""
-        with self.db.session() as session:
-            query = select(models.RawPage.id).where(models.RawPage.state == "pending")
-            ids = list(session.scalars(query.order_by(models.RawPage.id).limit(limit)))
-        return [self.process_raw(raw_id) for raw_id in ids]
+    def pending_ids(self, source_key: str | None = None) -> list[int]:
+        """Crawled pages waiting in the store, oldest first (of one source if given)."""
+        query = select(models.RawPage.id).where(models.RawPage.state == "pending")
+        if source_key is not None:
+            query = query.where(models.RawPage.source_key == source_key)
+        with self.db.session(readonly=True) as session:
+            return list(session.scalars(query.order_by(models.RawPage.id)))
+
+    def process_pending(self) -> list[PageOutcome]:
+        """Process every crawled page waiting in the store, oldest first."""
+        return [self.process_raw(raw_id) for raw_id in self.pending_ids()]
 
     def process_raw(self, raw_id: int) -> PageOutcome:
         with self.db.session() as session:

@@ -36,6 +36,7 @@ from monitor.review.auth import hash_password
 from monitor.store.db import Database
 from monitor.store.migrate import upgrade
 from monitor.store.models import Article, RuleMatchRow, Story
+from monitor.text.arabic import normalize_arabic
 
 TARGET_MS = 200
 SOURCES = ("etilaf_ar", "etilaf_en", "rt_arabic", "baladi", "state_dept")
@@ -62,8 +63,9 @@ def seed(db: Database, flagged: int, unflagged: int, rng: random.Random) -> None
             articles.append({
                 "id": i, "source_key": rng.choice(SOURCES), "url": f"https://example.org/a/{i}",
                 "language": "ar" if arabic else "en",
-                "title": " ".join(rng.choices(words, k=8)),
-                "text": " ".join(rng.choices(words, k=120)),
+                "title": (title := " ".join(rng.choices(words, k=8))),
+                "text": (text := " ".join(rng.choices(words, k=120))),
+                "search_text": normalize_arabic(f"{title}\n{text}"),  # bulk insert skips events
                 "published_at": None if rng.random() < 0.02 else published,
                 "published_is_date": False, "fetched_at": published, "content_hash": f"{i:064x}",
                 "flags": [], "review_state": "new" if i in unmatched else rng.choice(STATES),

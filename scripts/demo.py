@@ -74,7 +74,7 @@ def main() -> int:
             raise SystemExit("demo: no alert arrived")
     print(f"data kept in {DATA} (config: {config}); try:\n"
           f"  .venv/bin/monitor --config {config} queue list --json\n"
-          f"  .venv/bin/monitor --config {config} serve")
+          f"  MONITOR_ADMIN_PASSWORD=choose-one .venv/bin/monitor --config {config} serve")
     return 0
 
 

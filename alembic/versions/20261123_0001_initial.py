@@ -63,6 +63,7 @@ def upgrade() -> None:
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('title', monitor.store.models.CleanText(), nullable=False),
     sa.Column('text', monitor.store.models.CleanText(), nullable=False),
+    sa.Column('search_text', monitor.store.models.CleanText(), nullable=False),
     sa.Column('author', monitor.store.models.CleanText(), nullable=True),
     sa.Column('published_at', monitor.store.models.UTCDateTime(), nullable=True),
     sa.Column('published_offset_min', sa.Integer(), nullable=True),

@@ -41,6 +41,7 @@ from sqlalchemy import ColumnElement, Select, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from monitor.store.models import Article, ReviewDecision, RuleMatchRow
+from monitor.text.arabic import normalize_arabic
 
 STATES = ("new", "relevant", "not_relevant", "escalated")
 # Ascending. A severity a rule file invents that is not listed here ranks below all of these.
@@ -269,10 +270,8 @@ def _conditions(session: Session, flt: QueueFilter, *, with_state: bool = True) 
         conds.append(Article.published_at < _utc_midnight(flt.until + timedelta(days=1)))
     if flt.story is not None:
         conds.append(Article.story_id == flt.story)
-    for word in (flt.search or "").split():
-        conds.append(
-            _contains(session, Article.title, word) | _contains(session, Article.text, word)
-        )
+    for word in normalize_arabic(flt.search or "").split():
+        conds.append(_contains(session, Article.search_text, word))
     return conds
 
 

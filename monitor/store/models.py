@@ -22,8 +22,11 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from monitor.text.arabic import normalize_arabic
 
 
 def utcnow() -> datetime:
@@ -164,6 +167,9 @@ class Article(Base):
     language: Mapped[str] = mapped_column(String(8), default="und", index=True)
     title: Mapped[str] = mapped_column(CleanText, default="")
     text: Mapped[str] = mapped_column(CleanText, default="")
+    # title + text through the rules' normaliser: the queue's search finds "الاسلحة" in
+    # "الأسـ.لحة" and "helmets" in "Helmet's". Kept in step by the listener below.
+    search_text: Mapped[str] = mapped_column(CleanText, default="")
     author: Mapped[str | None] = mapped_column(CleanText)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     published_offset_min: Mapped[int | None] = mapped_column(Integer)  # None: offset unknown
@@ -182,6 +188,12 @@ class Article(Base):
     matches: Mapped[list[RuleMatchRow]] = relationship(
         back_populates="article", cascade="all, delete-orphan", order_by="RuleMatchRow.id"
     )
+
+
+@event.listens_for(Article, "before_insert")
+@event.listens_for(Article, "before_update")
+def _fill_search_text(_mapper: Any, _conn: Any, article: Article) -> None:
+    article.search_text = normalize_arabic(f"{article.title or ''}\n{article.text or ''}")
 
 
 class RuleMatchRow(Base):

@@ -41,6 +41,9 @@ def test_only_flagged_items_newest_first(db: Database, items: dict[str, int]) ->
     (QueueFilter(search="الخوذ"), ["chlorine_ar"]),
     (QueueFilter(search="ASTANA agreement"), ["astana_en"]),  # every word, any case
     (QueueFilter(search="100%"), []),  # LIKE wildcards are literal
+    (QueueFilter(search="ادلب"), ["chlorine_ar"]),  # normalised: إدلب without its hamza
+    (QueueFilter(search="الكلـ.ور"), ["chlorine_ar"]),  # an obfuscated query still finds it
+    (QueueFilter(search="helmet's"), ["chlorine_en"]),  # possessive and plural folded
     (QueueFilter(search="طقس"), []),  # the unflagged item never shows
 ])
 def test_filters(db: Database, items: dict[str, int], flt: QueueFilter,

@@ -90,7 +90,9 @@ def command(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="monitor", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="monitor", description="Crawl sources, flag items by keyword rules, alert, review."
+    )
     parser.add_argument("--config", help="config file (default: $MONITOR_CONFIG or ./monitor.yaml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -18,7 +18,7 @@ from monitor.crawl.summary import CrawlSummary
 from monitor.domain import RawPage
 from monitor.store import models
 from monitor.store.db import Database
-from monitor.store.raw import raw_page_row
+from monitor.store.rows import raw_page_row
 from spiders.base import Source
 
 

@@ -32,7 +32,7 @@ from monitor.domain import (
 from monitor.extract import extract_page
 from monitor.store import models
 from monitor.store.db import Database
-from monitor.store.raw import raw_page_from_row, raw_page_row
+from monitor.store.rows import match_row, raw_page_from_row, raw_page_row
 from monitor.stories import assign_story
 
 log = logging.getLogger(__name__)
@@ -201,15 +201,6 @@ class Pipeline:
         known = {row.rule_id for row in article.matches}
         for m in matches:
             if m.rule not in known:
-                article.matches.append(
-                    models.RuleMatchRow(
-                        rule_id=m.rule,
-                        rule_name=m.name,
-                        severity=m.severity,
-                        terms=m.terms,
-                        snippets=m.snippets,
-                        spans=[[s.start, s.end] for s in m.spans],
-                    )
-                )
+                article.matches.append(match_row(m))
         session.flush()
         return matches

@@ -9,6 +9,7 @@ from monitor.config import ChannelSettings, NotifySettings, Settings
 from monitor.domain import RuleMatch
 from monitor.store import models
 from monitor.store.db import Database
+from monitor.store.rows import match_row
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 _ids = itertools.count(1)
@@ -58,16 +59,7 @@ def add_article(
         content_hash=f"h{n}",
         story_id=story_id,
     )
-    for m in matches:
-        article.matches.append(
-            models.RuleMatchRow(
-                rule_id=m.rule,
-                rule_name=m.name,
-                severity=m.severity,
-                terms=m.terms,
-                snippets=m.snippets,
-            )
-        )
+    article.matches.extend(match_row(m) for m in matches)
     session.add(article)
     session.flush()
     return article, matches

@@ -1,4 +1,4 @@
-"""Conversion between the pipeline's RawPage and its stored, compressed row."""
+"""Conversions between the pipeline's plain data and the rows that store it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import hashlib
 import zlib
 from dataclasses import asdict
 
-from monitor.domain import FeedEntry, RawPage
+from monitor.domain import FeedEntry, RawPage, RuleMatch
 from monitor.store import models
 
 
@@ -36,4 +36,16 @@ def raw_page_from_row(row: models.RawPage) -> RawPage:
         headers=dict(row.headers or {}),
         fetched_url=row.fetched_url,
         feed=FeedEntry(**row.feed) if row.feed else None,
+    )
+
+
+def match_row(match: RuleMatch) -> models.RuleMatchRow:
+    """A stored rule match; spans become [start, end] pairs indexing the match document."""
+    return models.RuleMatchRow(
+        rule_id=match.rule,
+        rule_name=match.name,
+        severity=match.severity,
+        terms=match.terms,
+        snippets=match.snippets,
+        spans=[[s.start, s.end] for s in match.spans],
     )

@@ -17,9 +17,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from monitor.domain import ExtractedArticle, ExtractionError, SourceHints
+from monitor.domain import ExtractedArticle, ExtractionError
 from monitor.extract import extract_page
-from monitor.extract.evaluation import Case, date_correct, f1, load_cases, text_scores
+from monitor.extract.evaluation import (
+    Case,
+    date_correct,
+    f1,
+    generic_hints,
+    load_cases,
+    text_scores,
+)
 from monitor.extract.trafilatura_adapter import bare_extract
 from monitor.service.wiring import hints_for
 
@@ -53,11 +60,7 @@ def padded(case: Case) -> Case:
 
 
 def without_hints(case: Case) -> Case:
-    """The generic path alone: no selectors, only the decoy markers and default language."""
-    hints = SourceHints(
-        blocked_markers=case.hints.blocked_markers, default_language=case.hints.default_language
-    )
-    return replace(case, hints=hints)
+    return replace(case, hints=generic_hints(case.hints))
 
 
 def per_page_seconds(extract: Callable[[Case], object], cases: list[Case]) -> float:

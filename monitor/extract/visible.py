@@ -1,0 +1,238 @@
+"""The publication date a reader sees on the page, for pages whose metadata gives none.
+
+Where it looks: `<time>` elements and date properties (microdata `itemprop`, RDFa
+`property`), elements whose class, id or itemprop names a date or a time (bylines, post
+meta), and the short lines just under the headline. What it skips: navigation, top bars
+(many Arabic sites show *today's* date there), sidebars, related and most-read lists,
+footers, comments, and teaser cards of other articles. Of the dates left, the one nearest
+the headline wins; an "updated" date only when nothing else is there.
+
+No library does this: htmldate reads the same kinds of elements but ranks them without
+knowing where the headline is, so a sidebar or related-post date often wins (measured on the
+evaluation set), and it knows neither the Levantine month names nor Arabic digits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from monitor.domain import Published
+from monitor.extract.dates import Bounds, normalize_date_text, parse_date, written_dates
+from monitor.extract.fields import clean_line, headline_element
+
+# class/id words of containers whose dates are not this article's; "no-share",
+# "has-sidebar" and the like are layout modifiers of the main content, not asides
+_ASIDE = re.compile(
+    r"(?<![a-z])(?<!no-)(?<!no_)(?<!has-)(?<!has_)(?<!with-)(?:nav|menu|top-?bar|header-?top|header_+top|sidebar|side-bar|related"
+    r"|popular|most-?read|most-?viewed|trend|ticker|breaking|latest|recent|more-?news"
+    r"|more-?stories|read-?more|footer|comment|share|social|breadcrumb|today|current-?date"
+    r"|weather|prayer|newsletter|recommend|also|next-?post|prev)"
+)
+_ASIDE_TAGS = frozenset(
+    [
+        "nav",
+        "footer",
+        "aside",
+        "form",
+        "select",
+        "button",
+        "script",
+        "style",
+        "noscript",
+        "template",
+    ]
+)
+_ASIDE_ROLES = frozenset(("navigation", "complementary", "contentinfo", "banner", "search"))
+_DATE_NAME = re.compile(r"date|time|publish|posted|byline|dateline|stamp|created|meta|تاريخ")
+_MODIFIED_NAME = re.compile(r"modif|updat|edited")
+_PUBLISHED_NAME = re.compile(r"publish|entry-date|post-date|created")
+_DATE_PROPERTIES = ("datepublished", "datecreated", "dc:date", "dc:created", "dcterms:created")
+_MODIFIED_PROPERTIES = ("datemodified", "dc:modified", "dcterms:modified")
+_UPDATED_LABEL = re.compile(
+    r"(?:updated|modified|last edit|تحديث|تعديل|حدث)\W{0,3}\s*$", re.IGNORECASE
+)
+_YEAR = re.compile(r"(?:19|20)\d\d|[١٢][٠٩][٠-٩][٠-٩]")
+_CAMEL = re.compile(r"([a-z])([A-Z])")
+
+MAX_TEXT_CHARS = 160  # a date element or line is short; longer text is prose
+MAX_CHILDREN = 8  # ... and has few children: a "meta"-named wrapper of a whole section is not one
+UNDER_HEADLINE_ELEMENTS = 30  # "just under the title": this many elements after the headline
+TEASER_LINK_CHARS = 25  # a link this long is another article's headline (teaser card)
+TEASER_LEVELS = 5
+PENALTY_PLAIN_TEXT = 6  # a dated line without a date-ish name ranks after named elements
+PENALTY_MODIFIED = 10_000  # "updated" only when there is nothing else
+SAME_DAY_WINDOW = 12  # elements within which a time for the same day completes a day
+MACHINE_BONUS = 3  # a datetime= attribute beats the same date as text in a wrapper around it
+BEFORE_HEADLINE_WEIGHT = 2  # dates come under the headline more often than above it
+
+
+@dataclass
+class _Candidate:
+    element: HtmlElement
+    index: int
+    text: str
+    penalty: int
+    attribute: bool = False  # a machine value (datetime=, content=), not visible text
+
+
+@dataclass(frozen=True)
+class ShownDate:
+    value: Published
+    element: HtmlElement  # where it was read
+    widget: bool  # a date element (class, <time>, property), not a line of the text
+
+
+def visible_date(tree: HtmlElement, title: str, order: str, bounds: Bounds) -> ShownDate | None:
+    """The publication date shown nearest the headline, or None.
+
+    A day is completed with a time shown close by for the same day (the time in a sibling,
+    or in a `datetime=` attribute of the same block)."""
+    headline = headline_element(tree, title)
+    candidates, spans = _candidates(tree, headline)
+    anchor = spans[headline][0] if headline is not None else 0
+    ranked = sorted((_distance(c, anchor) + c.penalty, n, c) for n, c in enumerate(candidates))
+    day: ShownDate | None = None
+    window = 0
+    for score, _, candidate in ranked:
+        if day is not None and score > window:
+            break
+        if headline is not None and _in_teaser(candidate.element, spans, anchor):
+            continue
+        value = _read(candidate, order, bounds)
+        if value is None:
+            continue
+        shown = ShownDate(value, candidate.element, candidate.penalty != PENALTY_PLAIN_TEXT)
+        if isinstance(value, datetime) and (day is None or value.date() == day.value):
+            return shown
+        if day is None:
+            day, window = shown, score + SAME_DAY_WINDOW
+    return day
+
+
+def _candidates(
+    tree: HtmlElement, headline: HtmlElement | None
+) -> tuple[list[_Candidate], dict[HtmlElement, tuple[int, int]]]:
+    """Date-bearing elements outside asides, and each element's (first, last) index."""
+    found: list[_Candidate] = []
+    spans: dict[HtmlElement, tuple[int, int]] = {}
+    starts: dict[HtmlElement, int] = {}
+    skipping: HtmlElement | None = None
+    headline_index: int | None = None
+    index = 0
+    for event, element in etree.iterwalk(tree, events=("start", "end")):
+        if not isinstance(element.tag, str):
+            continue
+        if event == "end":
+            spans[element] = (starts[element], index)
+            if element is skipping:
+                skipping = None
+            continue
+        starts[element] = index
+        if skipping is not None:
+            continue
+        if _is_aside(element, headline):
+            skipping = element
+            continue
+        index += 1  # counts what a reader sees: asides do not push a date away
+        starts[element] = index
+        if element is headline:
+            headline_index = index
+        near = headline_index is not None and index - headline_index <= UNDER_HEADLINE_ELEMENTS
+        found.extend(_element_candidates(element, index, near and element is not headline))
+    return found, spans
+
+
+def _is_aside(element: HtmlElement, headline: HtmlElement | None) -> bool:
+    tag = element.tag
+    if tag in _ASIDE_TAGS or (element.get("role") or "") in _ASIDE_ROLES:
+        return headline is None or not _contains(element, headline)
+    names = _names(element)
+    if tag == "header" or (names and _ASIDE.search(names)):
+        return headline is None or not _contains(element, headline)
+    return False
+
+
+def _contains(element: HtmlElement, other: HtmlElement) -> bool:
+    return any(ancestor is element for ancestor in other.iterancestors())
+
+
+def _names(element: HtmlElement) -> str:
+    names = f"{element.get('class') or ''} {element.get('id') or ''}"
+    return _CAMEL.sub(r"\1-\2", names).lower() if names.strip() else ""
+
+
+def _element_candidates(element: HtmlElement, index: int, near: bool) -> list[_Candidate]:
+    found = []
+    prop = (element.get("itemprop") or element.get("property") or "").lower()
+    names = _names(element)
+    penalty = PENALTY_MODIFIED if _says_modified(prop, names) else 0
+    machine = element.get("datetime") or (element.get("content") if prop else None)
+    if machine and (
+        element.tag == "time" or any(p in prop for p in _DATE_PROPERTIES + _MODIFIED_PROPERTIES)
+    ):
+        found.append(_Candidate(element, index, machine, penalty - MACHINE_BONUS, attribute=True))
+    elif element.tag == "time" or prop or _DATE_NAME.search(names):
+        text = element.text_content() if len(element) < MAX_CHILDREN else ""
+        if len(text) <= MAX_TEXT_CHARS and _YEAR.search(text):
+            found.append(_Candidate(element, index, text, penalty))
+    elif near:
+        for line in (element.text, element.tail):
+            if line and len(line) <= MAX_TEXT_CHARS and _YEAR.search(line):
+                found.append(_Candidate(element, index, line, PENALTY_PLAIN_TEXT))
+    return found
+
+
+def _says_modified(prop: str, names: str) -> bool:
+    """A last-modified date. Some themes (tagDiv) class the published date "entry-date updated"."""
+    if any(p in prop for p in _MODIFIED_PROPERTIES):
+        return True
+    return bool(_MODIFIED_NAME.search(names)) and not _PUBLISHED_NAME.search(names)
+
+
+def _distance(candidate: _Candidate, anchor: int) -> int:
+    offset = candidate.index - anchor
+    return offset if offset >= 0 else -offset * BEFORE_HEADLINE_WEIGHT
+
+
+def _in_teaser(
+    element: HtmlElement, spans: dict[HtmlElement, tuple[int, int]], anchor: int
+) -> bool:
+    """Inside a card of another article: an enclosing block, short of the one holding the
+    headline, that links a long title."""
+    for level, ancestor in enumerate(element.iterancestors()):
+        first, last = spans.get(ancestor, (0, 0))
+        if level >= TEASER_LEVELS or first <= anchor <= last:
+            return False
+        for link in ancestor.iter("a"):
+            if len(clean_line(link.text_content())) >= TEASER_LINK_CHARS:
+                return True
+    return False
+
+
+def _read(candidate: _Candidate, order: str, bounds: Bounds) -> Published | None:
+    if candidate.attribute:
+        return parse_date(candidate.text, order, bounds)
+    value = _published_of(normalize_date_text(candidate.text), order, bounds)
+    if value is None or isinstance(value, datetime):
+        return value
+    # the day alone: the time may sit in a sibling ("<span>3 يونيو 2020</span> <span>3:01</span>")
+    parent = candidate.element.getparent()
+    if parent is not None and len(around := " ".join(parent.itertext())) <= MAX_TEXT_CHARS:
+        timed = _published_of(normalize_date_text(around), order, bounds)
+        if isinstance(timed, datetime) and timed.date() == value:
+            return timed
+    return value
+
+
+def _published_of(text: str, order: str, bounds: Bounds) -> Published | None:
+    """The first date in the text that is not labelled as an update."""
+    dates = list(written_dates(text, order, bounds))
+    for value, start in dates:
+        if not _UPDATED_LABEL.search(text[max(0, start - 30) : start]):
+            return value
+    return dates[0][0] if dates else None

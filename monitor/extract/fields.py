@@ -142,8 +142,13 @@ _TITLE_SEPARATORS = re.compile(r"\s+(?:[|:·•«»–—-]|::)\s+")
 
 def headline_element(root: html.HtmlElement, title: str) -> html.HtmlElement | None:
     """The element showing the article's title, else the first h1."""
-    shown = _element_showing(root, clean_line(title)) if title else None
+    shown = showing_title(root, title)
     return shown if shown is not None else next(root.iter("h1"), None)
+
+
+def showing_title(root: html.HtmlElement, title: str) -> html.HtmlElement | None:
+    """The element whose text is exactly the title (a heading first), or None."""
+    return _element_showing(root, clean_line(title)) if title else None
 
 
 def title_shown(root: html.HtmlElement, title: str) -> str:

@@ -1,9 +1,9 @@
 """The body of a page no hint was written for: trafilatura, with what it leaves in on news pages.
 
 Before trafilatura (on the tree): layout tables become blocks (old sites lay the whole page out
-in tables, which trafilatura renders as one pipe-separated row), and the date widget the
-visible-date reader used, short byline/caption/credit elements and link-only paragraphs are
-removed. After it (on the lines): what precedes the headline (kicker, section, date), lines
+in tables, which trafilatura renders as one pipe-separated row); what comes before the headline,
+the date widget the visible-date reader used, short byline/caption/credit elements and
+link-only paragraphs are removed. After it (on the lines): what precedes the headline (kicker, section, date), lines
 that are only a date, repeated lines (a lead shown twice) and "read also" teasers go.
 Each rule is measured on the evaluation set (`bench/extraction.py`, "no hints" figures).
 """
@@ -15,7 +15,7 @@ import re
 from lxml.html import HtmlElement
 
 from monitor.extract.dates import is_date_line
-from monitor.extract.fields import clean_line, unique_lines
+from monitor.extract.fields import clean_line, showing_title, unique_lines
 from monitor.extract.trafilatura_adapter import generic_text
 
 # short elements that label the article rather than tell it
@@ -38,6 +38,8 @@ _READ_ALSO = re.compile(
 def body_text(tree: HtmlElement, url: str, title: str, date_element: HtmlElement | None) -> str:
     """The article text of a whole page by the generic path ('' when none is found)."""
     _unlayout_tables(tree)
+    if (headline := showing_title(tree, title)) is not None:
+        _drop_before(headline)
     for element in _noise(tree, date_element):
         if element.getparent() is not None:
             element.drop_tree()
@@ -54,6 +56,17 @@ def tidy(text: str, title: str) -> str:
         lines.pop()
     start = [line for line in lines[:DATE_LINES_AT_START] if not is_date_line(line)]
     return unique_lines(start + lines[DATE_LINES_AT_START:])
+
+
+def _drop_before(headline: HtmlElement) -> None:
+    """Article text never comes before its headline: what does is navigation, a kicker, a
+    section name, a sidebar laid out first."""
+    node = headline
+    while (parent := node.getparent()) is not None and node.tag != "body":
+        for sibling in list(node.itersiblings(preceding=True)):
+            parent.remove(sibling)  # with its tail: text before the headline as well
+        parent.text = None
+        node = parent
 
 
 def _unlayout_tables(tree: HtmlElement) -> None:

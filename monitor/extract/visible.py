@@ -48,7 +48,7 @@ _ASIDE_TAGS = frozenset(
     ]
 )
 _ASIDE_ROLES = frozenset(("navigation", "complementary", "contentinfo", "banner", "search"))
-_DATE_NAME = re.compile(r"date|time|publish|posted|byline|dateline|stamp|created|meta|تاريخ")
+_DATE_NAME = re.compile(r"date|time|when|publish|posted|byline|dateline|stamp|created|meta|تاريخ")
 _MODIFIED_NAME = re.compile(r"modif|updat|edited")
 _PUBLISHED_NAME = re.compile(r"publish|entry-date|post-date|created")
 _DATE_PROPERTIES = ("datepublished", "datecreated", "dc:date", "dc:created", "dcterms:created")
@@ -62,6 +62,7 @@ _CAMEL = re.compile(r"([a-z])([A-Z])")
 MAX_TEXT_CHARS = 160  # a date element or line is short; longer text is prose
 MAX_CHILDREN = 8  # ... and has few children: a "meta"-named wrapper of a whole section is not one
 UNDER_HEADLINE_ELEMENTS = 30  # "just under the title": this many elements after the headline
+ABOVE_HEADLINE_ELEMENTS = 6  # ... or right above it (section and date line over the title)
 TEASER_LINK_CHARS = 25  # a link this long is another article's headline (teaser card)
 TEASER_LEVELS = 5
 PENALTY_PLAIN_TEXT = 6  # a dated line without a date-ish name ranks after named elements
@@ -78,6 +79,7 @@ class _Candidate:
     text: str
     penalty: int
     attribute: bool = False  # a machine value (datetime=, content=), not visible text
+    plain: bool = False  # a line of text with no date-ish name: counts only near the headline
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ def visible_date(tree: HtmlElement, title: str, order: str, bounds: Bounds) -> S
         value = _read(candidate, order, bounds)
         if value is None:
             continue
-        shown = ShownDate(value, candidate.element, candidate.penalty != PENALTY_PLAIN_TEXT)
+        shown = ShownDate(value, candidate.element, widget=not candidate.plain)
         if isinstance(value, datetime) and (day is None or value.date() == day.value):
             return shown
         if day is None:
@@ -142,9 +144,15 @@ def _candidates(
         starts[element] = index
         if element is headline:
             headline_index = index
-        near = headline_index is not None and index - headline_index <= UNDER_HEADLINE_ELEMENTS
-        found.extend(_element_candidates(element, index, near and element is not headline))
-    return found, spans
+        found.extend(_element_candidates(element, index, plain_too=element is not headline))
+    return [c for c in found if not c.plain or _near(c.index, headline_index)], spans
+
+
+def _near(index: int, headline_index: int | None) -> bool:
+    """Just above or under the headline: where a plain line of text can be its date."""
+    if headline_index is None:
+        return False
+    return -ABOVE_HEADLINE_ELEMENTS <= index - headline_index <= UNDER_HEADLINE_ELEMENTS
 
 
 def _is_aside(element: HtmlElement, headline: HtmlElement | None) -> bool:
@@ -166,7 +174,7 @@ def _names(element: HtmlElement) -> str:
     return _CAMEL.sub(r"\1-\2", names).lower() if names.strip() else ""
 
 
-def _element_candidates(element: HtmlElement, index: int, near: bool) -> list[_Candidate]:
+def _element_candidates(element: HtmlElement, index: int, plain_too: bool) -> list[_Candidate]:
     found = []
     prop = (element.get("itemprop") or element.get("property") or "").lower()
     names = _names(element)
@@ -180,10 +188,11 @@ def _element_candidates(element: HtmlElement, index: int, near: bool) -> list[_C
         text = element.text_content() if len(element) < MAX_CHILDREN else ""
         if len(text) <= MAX_TEXT_CHARS and _YEAR.search(text):
             found.append(_Candidate(element, index, text, penalty))
-    elif near:
-        for line in (element.text, element.tail):
-            if line and len(line) <= MAX_TEXT_CHARS and _YEAR.search(line):
-                found.append(_Candidate(element, index, line, PENALTY_PLAIN_TEXT))
+    elif plain_too:
+        # a tail is text of the parent: "<span><svg/> ٢٢ كانون الثاني ٢٠١٩</span>"
+        for line, owner in ((element.text, element), (element.tail, element.getparent())):
+            if line and owner is not None and len(line) <= MAX_TEXT_CHARS and _YEAR.search(line):
+                found.append(_Candidate(owner, index, line, PENALTY_PLAIN_TEXT, plain=True))
     return found
 
 

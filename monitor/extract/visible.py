@@ -137,14 +137,15 @@ def _candidates(
         starts[element] = index
         if skipping is not None:
             continue
-        if _is_aside(element, headline):
+        names = _names(element)
+        if _is_aside(element, names, headline):
             skipping = element
             continue
         index += 1  # counts what a reader sees: asides do not push a date away
         starts[element] = index
         if element is headline:
             headline_index = index
-        found.extend(_element_candidates(element, index, plain_too=element is not headline))
+        found.extend(_element_candidates(element, names, index, element is not headline))
     return [c for c in found if not c.plain or _near(c.index, headline_index)], spans
 
 
@@ -155,11 +156,10 @@ def _near(index: int, headline_index: int | None) -> bool:
     return -ABOVE_HEADLINE_ELEMENTS <= index - headline_index <= UNDER_HEADLINE_ELEMENTS
 
 
-def _is_aside(element: HtmlElement, headline: HtmlElement | None) -> bool:
+def _is_aside(element: HtmlElement, names: str, headline: HtmlElement | None) -> bool:
     tag = element.tag
     if tag in _ASIDE_TAGS or (element.get("role") or "") in _ASIDE_ROLES:
         return headline is None or not _contains(element, headline)
-    names = _names(element)
     if tag == "header" or (names and _ASIDE.search(names)):
         return headline is None or not _contains(element, headline)
     return False
@@ -170,14 +170,17 @@ def _contains(element: HtmlElement, other: HtmlElement) -> bool:
 
 
 def _names(element: HtmlElement) -> str:
-    names = f"{element.get('class') or ''} {element.get('id') or ''}"
-    return _CAMEL.sub(r"\1-\2", names).lower() if names.strip() else ""
+    classes, ident = element.get("class"), element.get("id")
+    if not classes and not ident:
+        return ""
+    return _CAMEL.sub(r"\1-\2", f"{classes or ''} {ident or ''}").lower()
 
 
-def _element_candidates(element: HtmlElement, index: int, plain_too: bool) -> list[_Candidate]:
+def _element_candidates(
+    element: HtmlElement, names: str, index: int, plain_too: bool
+) -> list[_Candidate]:
     found = []
     prop = (element.get("itemprop") or element.get("property") or "").lower()
-    names = _names(element)
     penalty = PENALTY_MODIFIED if _says_modified(prop, names) else 0
     machine = element.get("datetime") or (element.get("content") if prop else None)
     if machine and (

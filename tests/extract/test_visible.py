@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
+import pytest
+
+from monitor.cli import main
 from monitor.domain import RawPage, SourceHints
 from monitor.extract import TimedExtractor
 
@@ -150,3 +155,18 @@ def test_an_old_table_layout_gives_its_title_date_and_paragraphs(
     assert article.as_json()["published"] == "2015-04-12T09:40:00+03:00"
     assert article.text.split("\n")[0].startswith("ناشد أهالي مدينة معضمية الشام")
     assert "|" not in article.text and "قصف داريا" not in article.text
+
+
+def test_monitor_extract_prints_the_offset_and_the_assumed_zone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The JSON of `monitor extract` on an unseen Baladi copy whose date is only visible."""
+    fixture = Path(__file__).parents[1] / "data" / "extraction" / "baladi_ar_blade_visible_only.html"
+    config = tmp_path / "monitor.yaml"
+    config.write_text(f"data_dir: {tmp_path}\n", encoding="utf-8")
+    url = "https://baladi-news.com/ar/articles/49322/x"
+    assert main(["--config", str(config), "extract", str(fixture), "--url", url]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["source"] == "baladi"
+    assert printed["published"] == "2019-06-24T11:30:00+03:00"
+    assert (printed["published_from"], printed["published_timezone"]) == ("visible", "Asia/Damascus")

@@ -167,5 +167,6 @@ def _element_showing(root: html.HtmlElement, text: str) -> html.HtmlElement | No
     for heading in root.iter("h1", "h2", "h3"):
         if clean_line(heading.text_content()) == text:
             return heading
-    found = root.xpath("//body//*[normalize-space(text())=$t]", t=text)
+    # not a link: a breadcrumb or a teaser elsewhere on the page may repeat the title
+    found = root.xpath("//body//*[not(ancestor-or-self::a)][normalize-space(text())=$t]", t=text)
     return found[0] if found else None

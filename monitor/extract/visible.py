@@ -28,24 +28,14 @@ from monitor.extract.fields import clean_line, headline_element
 # class/id words of containers whose dates are not this article's; "no-share",
 # "has-sidebar" and the like are layout modifiers of the main content, not asides
 _ASIDE = re.compile(
-    r"(?<![a-z])(?<!no-)(?<!no_)(?<!has-)(?<!has_)(?<!with-)(?:nav|menu|top-?bar|header-?top|header_+top|sidebar|side-bar|related"
-    r"|popular|most-?read|most-?viewed|trend|ticker|breaking|latest|recent|more-?news"
-    r"|more-?stories|read-?more|footer|comment|share|social|breadcrumb|today|current-?date"
-    r"|weather|prayer|newsletter|recommend|also|next-?post|prev)"
+    r"(?<![a-z])(?<!no-)(?<!no_)(?<!has-)(?<!has_)(?<!with-)"
+    r"(?:nav|menu|top-?bar|header-?top|header_+top|sidebar|side-bar|related|popular"
+    r"|most-?read|most-?viewed|trend|ticker|breaking|latest|recent|more-?news|more-?stories"
+    r"|read-?more|footer|comment|share|social|breadcrumb|today|current-?date|weather|prayer"
+    r"|newsletter|recommend|also|next-?post|prev)"
 )
 _ASIDE_TAGS = frozenset(
-    [
-        "nav",
-        "footer",
-        "aside",
-        "form",
-        "select",
-        "button",
-        "script",
-        "style",
-        "noscript",
-        "template",
-    ]
+    "nav footer aside form select button script style noscript template".split()  # noqa: SIM905
 )
 _ASIDE_ROLES = frozenset(("navigation", "complementary", "contentinfo", "banner", "search"))
 _DATE_NAME = re.compile(r"date|time|when|publish|posted|byline|dateline|stamp|created|meta|تاريخ")
@@ -134,7 +124,7 @@ def _candidates(
             if element is skipping:
                 skipping = None
             continue
-        starts[element] = index
+        starts[element] = index  # every element has a span, asides too (the end event needs it)
         if skipping is not None:
             continue
         names = _names(element)

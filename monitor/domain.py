@@ -63,6 +63,9 @@ class RawPage:
     listed_at: date | datetime | None = None
 
 
+# published_from of a date the page did not give: the discovery date, the fetch time
+STAND_IN_DATES = ("listed", "fetched")
+
 # An aware datetime when the time is known, in the offset the source gave (not converted
 # to UTC: the source's day is what analysts and other tools show); a date when only the day is.
 Published = datetime | date

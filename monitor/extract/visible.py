@@ -85,15 +85,15 @@ def visible_date(tree: HtmlElement, title: str, order: str, bounds: Bounds) -> S
     A day is completed with a time shown close by for the same day (the time in a sibling,
     or in a `datetime=` attribute of the same block)."""
     headline = headline_element(tree, title)
-    candidates, spans = _candidates(tree, headline)
-    anchor = spans[headline][0] if headline is not None else 0
+    candidates, anchor = _candidates(tree, headline)
+    around_headline = set(headline.iterancestors()) if headline is not None else set()
     ranked = sorted((_distance(c, anchor) + c.penalty, n, c) for n, c in enumerate(candidates))
     day: ShownDate | None = None
     window = 0
     for score, _, candidate in ranked:
         if day is not None and score > window:
             break
-        if headline is not None and _in_teaser(candidate.element, spans, anchor):
+        if headline is not None and _in_teaser(candidate.element, around_headline):
             continue
         value = _read(candidate, order, bounds)
         if value is None:
@@ -106,37 +106,25 @@ def visible_date(tree: HtmlElement, title: str, order: str, bounds: Bounds) -> S
     return day
 
 
-def _candidates(
-    tree: HtmlElement, headline: HtmlElement | None
-) -> tuple[list[_Candidate], dict[HtmlElement, tuple[int, int]]]:
-    """Date-bearing elements outside asides, and each element's (first, last) index."""
+def _candidates(tree: HtmlElement, headline: HtmlElement | None) -> tuple[list[_Candidate], int]:
+    """Date-bearing elements outside asides, and the headline's place among what is shown."""
     found: list[_Candidate] = []
-    spans: dict[HtmlElement, tuple[int, int]] = {}
-    starts: dict[HtmlElement, int] = {}
-    skipping: HtmlElement | None = None
     headline_index: int | None = None
     index = 0
-    for event, element in etree.iterwalk(tree, events=("start", "end")):
+    walker = etree.iterwalk(tree, events=("start",))
+    for _, element in walker:
         if not isinstance(element.tag, str):
-            continue
-        if event == "end":
-            spans[element] = (starts[element], index)
-            if element is skipping:
-                skipping = None
-            continue
-        starts[element] = index  # every element has a span, asides too (the end event needs it)
-        if skipping is not None:
             continue
         names = _names(element)
         if _is_aside(element, names, headline):
-            skipping = element
+            walker.skip_subtree()
             continue
         index += 1  # counts what a reader sees: asides do not push a date away
-        starts[element] = index
         if element is headline:
             headline_index = index
         found.extend(_element_candidates(element, names, index, element is not headline))
-    return [c for c in found if not c.plain or _near(c.index, headline_index)], spans
+    found = [c for c in found if not c.plain or _near(c.index, headline_index)]
+    return found, headline_index or 0
 
 
 def _near(index: int, headline_index: int | None) -> bool:
@@ -169,19 +157,20 @@ def _names(element: HtmlElement) -> str:
 def _element_candidates(
     element: HtmlElement, names: str, index: int, plain_too: bool
 ) -> list[_Candidate]:
-    found = []
-    prop = (element.get("itemprop") or element.get("property") or "").lower()
-    penalty = PENALTY_MODIFIED if _says_modified(prop, names) else 0
-    machine = element.get("datetime") or (element.get("content") if prop else None)
-    if machine and (
-        element.tag == "time" or any(p in prop for p in _DATE_PROPERTIES + _MODIFIED_PROPERTIES)
-    ):
-        found.append(_Candidate(element, index, machine, penalty - MACHINE_BONUS, attribute=True))
-    elif element.tag == "time" or prop or _DATE_NAME.search(names):
+    attributes = element.attrib
+    prop = (attributes.get("itemprop") or attributes.get("property") or "").lower()
+    is_time = element.tag == "time"
+    machine = attributes.get("datetime") or (attributes.get("content") if prop else None)
+    if machine and (is_time or any(p in prop for p in _DATE_PROPERTIES + _MODIFIED_PROPERTIES)):
+        penalty = _modified_penalty(prop, names) - MACHINE_BONUS
+        return [_Candidate(element, index, machine, penalty, attribute=True)]
+    if is_time or prop or (names and _DATE_NAME.search(names)):
         text = element.text_content() if len(element) < MAX_CHILDREN else ""
         if len(text) <= MAX_TEXT_CHARS and _YEAR.search(text):
-            found.append(_Candidate(element, index, text, penalty))
-    elif plain_too:
+            return [_Candidate(element, index, text, _modified_penalty(prop, names))]
+        return []
+    found = []
+    if plain_too:
         # a tail is text of the parent: "<span><svg/> ٢٢ كانون الثاني ٢٠١٩</span>"
         for line, owner in ((element.text, element), (element.tail, element.getparent())):
             if line and owner is not None and len(line) <= MAX_TEXT_CHARS and _YEAR.search(line):
@@ -189,11 +178,13 @@ def _element_candidates(
     return found
 
 
-def _says_modified(prop: str, names: str) -> bool:
-    """A last-modified date. Some themes (tagDiv) class the published date "entry-date updated"."""
-    if any(p in prop for p in _MODIFIED_PROPERTIES):
-        return True
-    return bool(_MODIFIED_NAME.search(names)) and not _PUBLISHED_NAME.search(names)
+def _modified_penalty(prop: str, names: str) -> int:
+    """A last-modified date ranks last. Some themes (tagDiv) class the published date
+    "entry-date updated"."""
+    modified = any(p in prop for p in _MODIFIED_PROPERTIES) or (
+        bool(_MODIFIED_NAME.search(names)) and not _PUBLISHED_NAME.search(names)
+    )
+    return PENALTY_MODIFIED if modified else 0
 
 
 def _distance(candidate: _Candidate, anchor: int) -> int:
@@ -201,14 +192,11 @@ def _distance(candidate: _Candidate, anchor: int) -> int:
     return offset if offset >= 0 else -offset * BEFORE_HEADLINE_WEIGHT
 
 
-def _in_teaser(
-    element: HtmlElement, spans: dict[HtmlElement, tuple[int, int]], anchor: int
-) -> bool:
+def _in_teaser(element: HtmlElement, around_headline: set[HtmlElement]) -> bool:
     """Inside a card of another article: an enclosing block, short of the one holding the
     headline, that links a long title."""
     for level, ancestor in enumerate(element.iterancestors()):
-        first, last = spans.get(ancestor, (0, 0))
-        if level >= TEASER_LEVELS or first <= anchor <= last:
+        if level >= TEASER_LEVELS or ancestor in around_headline:
             return False
         for link in ancestor.iter("a"):
             if len(clean_line(link.text_content())) >= TEASER_LINK_CHARS:

@@ -17,19 +17,15 @@ PARAGRAPHS = (
 
 
 def test_tidy_drops_the_lines_up_to_the_headline_dates_alone_and_read_also() -> None:
-    text = "\n".join(
-        [
-            "World",
-            "Airstrikes on Ariha",
-            "Published on 4 April 2018",
-            "Istanbul, Turkey / April 4, 2018",
-            "The Syrian Civil Defence said its volunteers pulled eleven survivors.",
-            "Read more: Shelling of Maarat al-Numan",
-            "The Syrian Civil Defence said its volunteers pulled eleven survivors.",
-            "اقرأ أيضا: قصف على معرة النعمان",
-            "April 3, 2018",
-        ]
-    )
+    text = """World
+Airstrikes on Ariha
+Published on 4 April 2018
+Istanbul, Turkey / April 4, 2018
+The Syrian Civil Defence said its volunteers pulled eleven survivors.
+Read more: Shelling of Maarat al-Numan
+The Syrian Civil Defence said its volunteers pulled eleven survivors.
+اقرأ أيضا: قصف على معرة النعمان
+April 3, 2018"""
     assert tidy(text, "Airstrikes on Ariha").split("\n") == [
         "Istanbul, Turkey / April 4, 2018",  # a dateline is article text
         "The Syrian Civil Defence said its volunteers pulled eleven survivors.",

@@ -28,6 +28,10 @@ class SourceHints:
     default_language: str | None = None
     date_order: str = "DMY"  # how to read ambiguous numeric dates on this site
     summary_fallback: bool = False  # body missing -> use the meta description, flag it
+    # IANA zone of the source: local times given without an offset are read in it, and the
+    # review shows times in it. A plain string so YAML-declared sources can set it.
+    timezone: str = "UTC"
+    founded: date | None = None  # a date before this is not this source's publication date
 
 
 @dataclass(frozen=True)
@@ -54,9 +58,17 @@ class RawPage:
     headers: dict[str, str] = field(default_factory=dict)
     fetched_url: str | None = None  # what was actually requested (may be a loopback copy)
     feed: FeedEntry | None = None
+    # The date the discovery path gave (feed pubDate, sitemap lastmod, listing date): the
+    # publication date of last resort when the page itself shows none.
+    listed_at: date | datetime | None = None
 
 
-Published = datetime | date  # aware datetime when the time is known, date when only the day is
+# published_from of a date the page did not give: the discovery date, the fetch time
+STAND_IN_DATES = ("listed", "fetched")
+
+# An aware datetime when the time is known, in the offset the source gave (not converted
+# to UTC: the source's day is what analysts and other tools show); a date when only the day is.
+Published = datetime | date
 
 
 @dataclass
@@ -69,7 +81,10 @@ class ExtractedArticle:
     author: str | None = None
     source: str | None = None
     flags: list[str] = field(default_factory=list)  # e.g. "summary_only", "encoding_suspect"
-    published_from: str | None = None  # which rule found the date (markup, meta, htmldate, text)
+    published_from: str | None = None  # which rule found the date (markup, meta, visible, ...)
+    # Set when the page gave a local time without an offset: the source's declared IANA zone
+    # that `published` was read in. None when the page gave the offset, or only the day.
+    published_timezone: str | None = None
 
     def published_iso(self) -> str | None:
         return self.published.isoformat() if self.published is not None else None
@@ -81,6 +96,8 @@ class ExtractedArticle:
             "title": self.title,
             "text": self.text,
             "published": self.published_iso(),
+            "published_from": self.published_from,
+            "published_timezone": self.published_timezone,
             "language": self.language,
             "author": self.author,
             "source": self.source,

@@ -27,6 +27,7 @@ SOURCE = register(
             date_meta=("article:published_time",),
             default_language="ar",
             date_order="DMY",
+            timezone="Asia/Damascus",
         ),
     )
 )

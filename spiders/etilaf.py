@@ -7,6 +7,8 @@ Shortlinks `/?p=<id>` resolve to the same article; its `<link rel=canonical>` fo
 The top bar shows today's date: never take the first date on the page.
 """
 
+from datetime import date
+
 from monitor.domain import SourceHints
 from spiders import register
 from spiders.base import Source
@@ -57,6 +59,8 @@ SOURCE = register(
                 "div.itemSocialSharing",
             ),
             date_order="DMY",
+            timezone="Asia/Damascus",
+            founded=date(2012, 11, 11),  # the Coalition was formed in Doha that day
         ),
     )
 )

@@ -6,6 +6,8 @@ then `published_time_telegram`; body `div.js-mediator-article` without the intro
 read-more / crosslink blocks.
 """
 
+from datetime import date
+
 from monitor.domain import SourceHints
 from spiders import register
 from spiders.base import Source
@@ -38,6 +40,8 @@ SOURCE = register(
             author_css=("meta[name='mediator_author']",),
             default_language="ar",
             date_order="DMY",
+            timezone="Europe/Moscow",
+            founded=date(2007, 5, 4),  # Rusiya Al-Yaum began broadcasting
             summary_fallback=True,  # the body may be script-loaded: keep the description
         ),
     )

@@ -32,6 +32,7 @@ SOURCE = register(
             blocked_markers=("Technical Difficulties",),
             default_language="en",
             date_order="MDY",
+            timezone="America/New_York",
         ),
     )
 )

@@ -7,7 +7,10 @@ limit (see `worker.py`). Failures are `ExtractionError` with a reason from
 `ExtractionError.REASONS`.
 
 ExtractedArticle.published_from: "feed" | "markup" (the source's date selector) | "meta"
-(<meta>, JSON-LD) | "htmldate" | "text" (a dateline) | None.
+(<meta>, JSON-LD) | "visible" (the date shown nearest the headline) | "htmldate" | "text" (a
+dateline) | None; the pipeline adds "listed" (the discovery date) and "fetched" (fetch time).
+`published` keeps the offset the page gave; `published_timezone` names the source's zone when
+the page gave a local time without one.
 ExtractedArticle.flags: "encoding_suspect" (mojibake survived decoding), "summary_only"
 (body not in the HTML, meta description used), "feed_body" (text from content:encoded),
 "body_hint_missed" (the source's body selector matched nothing: its markup changed).

@@ -5,21 +5,25 @@ Field precedence (each step only when the one before found nothing usable):
   (only when no container matched) -> meta description (only when the source allows it;
   flagged "summary_only");
 - title: source selector -> feed title -> trafilatura's title heuristics;
-- date: feed pubDate -> source date markup -> <meta>/JSON-LD -> htmldate -> dateline in text.
+- date: feed pubDate -> source date markup -> <meta>/JSON-LD -> the date shown nearest the
+  headline (`visible.py`) -> htmldate -> dateline in the text. Offsets are kept; a local
+  time without one is read in the source's zone (`SourceHints.timezone`).
 Callers use `monitor.extract.extract_page`, which runs this under a wall-clock limit.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from lxml import etree, html
 
 from monitor.domain import ExtractedArticle, ExtractionError, FeedEntry, RawPage, SourceHints
-from monitor.extract import dates, fields
+from monitor.extract import dates, fields, generic
 from monitor.extract.decode import decode, looks_mis_decoded
 from monitor.extract.language import detect_language
-from monitor.extract.trafilatura_adapter import generic_text, generic_title
+from monitor.extract.trafilatura_adapter import generic_title
+from monitor.extract.visible import visible_date
 
 MAX_ELEMENTS = 100_000  # a news page has a few thousand; far more is a table dump or an attack
 MIN_BODY_CHARS = 40
@@ -60,15 +64,16 @@ def extract_now(page: RawPage, hints: SourceHints) -> ExtractedArticle:
 
     fields.drop(tree, hints.drop_css)  # first: a top bar's "today" must not become the date
     title = fields.first_text(tree, hints.title_css) or (feed.title or "").strip()
-    title = title or fields.clean_line(generic_title(tree) or "")
+    title = title or fields.title_shown(tree, fields.clean_line(generic_title(tree) or ""))
     author = fields.first_text(tree, hints.author_css) or feed.author
-    published, published_from = _date_from_page(tree, hints, feed, page)
-    text = _body(tree, hints, feed, page.url, flags)
+    bounds = dates.Bounds(page.fetched_at, hints.timezone, hints.founded)
+    published, published_from, date_widget = _date_from_page(
+        tree, hints, feed, page.url, title, bounds
+    )
+    text = _body(tree, hints, feed, page.url, flags, title, date_widget)
     if text.split("\n", 1)[0] == title:
         text = text.partition("\n")[2]
-    if published is None and (
-        published := dates.find_dateline(text, hints.date_order, page.fetched_at)
-    ):
+    if published is None and (published := dates.find_dateline(text, hints.date_order, bounds)):
         published_from = "text"
     if "encoding_suspect" not in flags and looks_mis_decoded(title + "\n" + text):
         flags.append("encoding_suspect")
@@ -78,6 +83,7 @@ def extract_now(page: RawPage, hints: SourceHints) -> ExtractedArticle:
         text=text,
         published=published,
         published_from=published_from,
+        published_timezone=dates.assumed_zone(published),
         language=detect_language(text or title, hints.default_language),
         author=author,
         source=page.source,
@@ -109,9 +115,16 @@ def _refuse_blocked(tree: html.HtmlElement, hints: SourceHints, page_chars: int)
 
 
 def _date_from_page(
-    tree: html.HtmlElement, hints: SourceHints, feed: FeedEntry, page: RawPage
-) -> tuple[dates.Published | None, str | None]:
-    now, order = page.fetched_at, hints.date_order
+    tree: html.HtmlElement,
+    hints: SourceHints,
+    feed: FeedEntry,
+    url: str,
+    title: str,
+    bounds: dates.Bounds,
+) -> tuple[dates.Published | None, str | None, html.HtmlElement | None]:
+    """The date, the rule that found it, and the date element shown on the page when it was
+    read from one (the generic body leaves that element out)."""
+    order = hints.date_order
     feed_dates = [feed.published] if feed.published else []
     markup = (fields.element_text(e) for e in fields.select(tree, hints.date_css))
     meta = [
@@ -120,15 +133,41 @@ def _date_from_page(
     ]
     for origin, candidates in (("feed", feed_dates), ("markup", markup), ("meta", meta)):
         for candidate in candidates:
-            if (value := dates.parse_date(candidate, order, now)) is not None:
-                return value, origin
-    if (day := dates.htmldate_day(tree, page.url, now)) is not None:
-        return day, "htmldate"
-    return None, None
+            if (value := dates.parse_date(candidate, order, bounds)) is not None:
+                return _in_zone_shown(value, tree, title, order, bounds), origin, None
+    if (shown := visible_date(tree, title, order, bounds)) is not None:
+        return shown.value, "visible", shown.element if shown.widget else None
+    if (day := dates.htmldate_day(tree, url, bounds)) is not None:
+        return day, "htmldate", None
+    return None, None, None
+
+
+def _in_zone_shown(
+    value: dates.Published, tree: html.HtmlElement, title: str, order: str, bounds: dates.Bounds
+) -> dates.Published:
+    """A local time read in the source's zone, unless the page shows that same time with a
+    zone of its own (RT: meta "2026-03-14 09:21", on the page "09:21 GMT")."""
+    if dates.assumed_zone(value) is None or not isinstance(value, datetime):
+        return value
+    shown = visible_date(tree, title, order, bounds)
+    if (
+        shown is not None
+        and isinstance(shown.value, datetime)
+        and dates.assumed_zone(shown.value) is None
+        and shown.value.replace(tzinfo=None) == value.replace(tzinfo=None)
+    ):
+        return shown.value
+    return value
 
 
 def _body(
-    tree: html.HtmlElement, hints: SourceHints, feed: FeedEntry, url: str, flags: list[str]
+    tree: html.HtmlElement,
+    hints: SourceHints,
+    feed: FeedEntry,
+    url: str,
+    flags: list[str],
+    title: str,
+    date_widget: html.HtmlElement | None,
 ) -> str:
     if feed.content_html and (text := _feed_text(feed.content_html, hints)):
         flags.append("feed_body")
@@ -140,7 +179,7 @@ def _body(
     if hints.body_css and not containers:
         flags.append("body_hint_missed")  # the site's markup changed: the hint needs a look
     if not containers:  # a container found empty means "not in the HTML": no guessing around it
-        text = generic_text(tree, url)
+        text = generic.body_text(tree, url, title, date_widget)
     if len(text) >= MIN_BODY_CHARS:
         return text
     if hints.summary_fallback:

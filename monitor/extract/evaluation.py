@@ -78,10 +78,27 @@ def expected_published(value: str | None) -> Published | None:
 
 
 def date_correct(article: ExtractedArticle, expect: dict[str, Any]) -> bool:
-    """Same value and same precision (a day is not a timestamp, and vice versa)."""
+    """Same precision (a day is not a timestamp), same instant and same day as the source shows
+    it: 17:45+03:00 and 14:45 GMT are the same publication; 23:01 UTC for 03:01+04:00 is not."""
     want = expected_published(expect.get("published"))
     got = article.published
-    return type(got) is type(want) and got == want
+    if type(got) is not type(want):
+        return False
+    if isinstance(got, datetime) and isinstance(want, datetime):
+        return got == want and got.date() == want.date()
+    return got == want
+
+
+def generic_hints(hints: SourceHints) -> SourceHints:
+    """The generic path alone: no selectors. What is declared about the source itself (zone,
+    founding date, language, decoy markers) is not a markup hint and stays."""
+    return SourceHints(
+        blocked_markers=hints.blocked_markers,
+        default_language=hints.default_language,
+        date_order=hints.date_order,
+        timezone=hints.timezone,
+        founded=hints.founded,
+    )
 
 
 def normalized(text: str) -> str:

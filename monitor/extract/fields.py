@@ -135,3 +135,38 @@ def clean_line(text: str) -> str:
 def fragment(markup: str) -> html.HtmlElement:
     """Parse an HTML snippet (a feed's content:encoded) into one container element."""
     return html.fragment_fromstring(markup, create_parent="div")
+
+
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|:·•«»–—-]|::)\s+")
+
+
+def headline_element(root: html.HtmlElement, title: str) -> html.HtmlElement | None:
+    """The element showing the article's title, else the first h1."""
+    shown = showing_title(root, title)
+    return shown if shown is not None else next(root.iter("h1"), None)
+
+
+def showing_title(root: html.HtmlElement, title: str) -> html.HtmlElement | None:
+    """The element whose text is exactly the title (a heading first), or None."""
+    return _element_showing(root, clean_line(title)) if title else None
+
+
+def title_shown(root: html.HtmlElement, title: str) -> str:
+    """A <title> with the site name around it ("بلدي نيوز :: …") -> its longest part, when the
+    page shows that part alone as its headline; else the title as it is."""
+    parts = [clean_line(p) for p in _TITLE_SEPARATORS.split(title)]
+    longest = max(parts, key=len)
+    if len(parts) > 1 and _element_showing(root, longest) is not None:
+        return longest
+    return title
+
+
+def _element_showing(root: html.HtmlElement, text: str) -> html.HtmlElement | None:
+    """A heading with exactly this text, else any element whose own text it is (old table
+    layouts put the headline in a plain cell)."""
+    for heading in root.iter("h1", "h2", "h3"):
+        if clean_line(heading.text_content()) == text:
+            return heading
+    # not a link: a breadcrumb or a teaser elsewhere on the page may repeat the title
+    found = root.xpath("//body//*[not(ancestor-or-self::a)][normalize-space(text())=$t]", t=text)
+    return found[0] if found else None

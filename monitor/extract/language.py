@@ -11,7 +11,7 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 UNKNOWN = "und"
 MIN_CONFIDENCE = 0.6
 MIN_LETTERS = 20  # below this (a caption, "OK") the detector's answer is noise
-SAMPLE_CHARS = 800  # the opening of an article decides; the model costs ~1 ms per 1500 chars
+SAMPLE_CHARS = 400  # the opening decides (same answers on the evaluation set as 800, half the time)
 # The model scores Arabic dialects (Moroccan, Egyptian, ...) as separate labels; for us they
 # are all Arabic, so their probabilities are pooled before deciding.
 _LETTER = re.compile(r"[^\W\d_]")

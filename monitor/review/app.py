@@ -15,10 +15,11 @@ import os
 import secrets
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
@@ -54,6 +55,7 @@ MAX_PER_PAGE = 200
 MAX_PAGE = 100_000
 SESSION_MAX_AGE = 12 * 3600
 FILTER_OPTIONS_TTL = 60.0
+DAMASCUS = "Asia/Damascus"  # the analysts' reference zone, shown beside every source's own
 STATE_LABELS = {
     "new": "New",
     "relevant": "Relevant",
@@ -86,6 +88,56 @@ def when(value: datetime | None, is_date: bool = False) -> str:
     return value.date().isoformat() if is_date else value.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def published_when(item: queries.QueueItem) -> str:
+    """The publication time in the source's own zone and in Damascus, beside UTC:
+    "2019-06-24 11:30 Damascus · 08:30 UTC"; a day alone when only the day is known."""
+    value = item.published_at
+    if value is None:
+        return "—"
+    if item.published_is_date:
+        return value.date().isoformat()
+    zones: list[tuple[str, tzinfo]] = []
+    if item.source_timezone:
+        zones.append((_zone_label(item.source_timezone), _zone(item.source_timezone)))
+    elif item.published_offset_min is not None:  # stored before zones were: the page's offset
+        offset = timedelta(minutes=item.published_offset_min)
+        zones.append((f"UTC{offset_text(offset)}", timezone(offset)))
+    if item.source_timezone != DAMASCUS:
+        zones.append(("Damascus", _zone(DAMASCUS)))
+    zones.append(("UTC", UTC))
+    parts, day = [], None
+    for label, zone in zones:
+        local = value.astimezone(zone)
+        shown = f"{local:%H:%M}" if local.date() == day else f"{local:%Y-%m-%d %H:%M}"
+        day = local.date()  # the day is repeated only where it changes
+        parts.append(f"{shown} {label}")
+    fetched = " (fetch time: the page shows no date)" if item.published_from == "fetched" else ""
+    return " · ".join(parts) + fetched
+
+
+def offset_text(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _zone_label(name: str) -> str:
+    return name.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def readable_url(url: str) -> str:
+    """A percent-encoded link as its reader sees it (Arabic slugs readable); hrefs keep the
+    encoded form."""
+    return unquote(url, errors="replace")
+
+
 def _inert(value: Any) -> Any:
     # Every printed value loses explicit bidi overrides (autoescape then handles markup);
     # Markup from our own macros is already safe and must stay Markup.
@@ -104,6 +156,8 @@ def make_templates() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = when
+    env.filters["published_when"] = published_when
+    env.filters["readable_url"] = readable_url
     env.globals.update(STATE_LABELS=STATE_LABELS, STATES=queries.STATES, safe_href=safe_href)
     return env
 

@@ -13,7 +13,9 @@ JSON shape of one queue item (`monitor queue list --json`, `export --format json
      "rules": ["chemical", "chlorine"], "severity": "high" | null,
      "story": 7 | null, "story_size": 3}
 
-`published` is UTC, or a bare date when the source gave only the day. `rules` are the ids
+`published` is ISO 8601 in the offset the source gave (`2020-06-03T03:01:00+04:00`; UTC when
+it gave none), or a bare date when the source gave only the day; the queue sorts on the
+instant (UTC). `rules` are the ids
 of the rules that matched, `severity` the highest of their severities, `story_size` the
 number of items in the story (1 when the item is alone).
 
@@ -34,7 +36,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, insert, select, update
@@ -80,13 +82,16 @@ class QueueItem:
     fetched_at: datetime
     state: str
     story_id: int | None
+    published_offset_min: int | None = None  # the offset the source gave
+    published_from: str | None = None
+    source_timezone: str | None = None
     rules: list[str] = field(default_factory=list)
     severity: str | None = None
     story_size: int = 1
 
     @property
     def published(self) -> str | None:
-        return iso_published(self.published_at, self.published_is_date)
+        return iso_published(self.published_at, self.published_is_date, self.published_offset_min)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -200,10 +205,17 @@ class FilterOptions:
     severities: list[str]
 
 
-def iso_published(value: datetime | None, is_date: bool) -> str | None:
+def iso_published(
+    value: datetime | None, is_date: bool, offset_min: int | None = None
+) -> str | None:
+    """ISO 8601 in the offset the source gave (UTC when it gave none), or the bare day."""
     if value is None:
         return None
-    return value.date().isoformat() if is_date else value.isoformat()
+    if is_date:
+        return value.date().isoformat()
+    if offset_min is not None:
+        value = value.astimezone(timezone(timedelta(minutes=offset_min)))
+    return value.isoformat()
 
 
 def severity_rank(severity: str | None) -> int:
@@ -225,6 +237,9 @@ _ITEM_COLUMNS = (
     Article.fetched_at,
     Article.review_state,
     Article.story_id,
+    Article.published_offset_min,
+    Article.published_from,
+    Article.source_timezone,
 )
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from monitor.alerts.channels import load_channels
 from monitor.alerts.outbox import enqueue_notice
 from monitor.config import Settings
+from monitor.domain import STAND_IN_DATES
 from monitor.store import models
 from monitor.store.db import Database
 
@@ -86,7 +87,12 @@ def _quality(session: Session, key: str) -> Condition | None:
                 "extraction", f"{failed:.0%} of the last {len(states)} pages failed extraction"
             )
     articles = session.execute(
-        select(models.Article.title, models.Article.published_at, models.Article.text)
+        select(
+            models.Article.title,
+            models.Article.published_at,
+            models.Article.published_from,
+            models.Article.text,
+        )
         .where(models.Article.source_key == key)
         .order_by(models.Article.id.desc())
         .limit(RECENT_WINDOW)
@@ -95,7 +101,8 @@ def _quality(session: Session, key: str) -> Condition | None:
         return None
     missing = {
         "title": sum(not (a.title or "").strip() for a in articles),
-        "date": sum(a.published_at is None for a in articles),
+        # a date the page did not give (discovery date, fetch time) is still a lost field
+        "date": sum(a.published_at is None or a.published_from in STAND_IN_DATES for a in articles),
         "text": sum(not (a.text or "").strip() for a in articles),
     }
     lost = [

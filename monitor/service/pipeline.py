@@ -12,7 +12,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import Protocol
 
@@ -29,10 +29,10 @@ from monitor.domain import (
     SourceHints,
     match_document,
 )
-from monitor.extract import extract_page
+from monitor.extract import dates, extract_page
 from monitor.store import models
 from monitor.store.db import Database
-from monitor.store.rows import match_row, raw_page_from_row, raw_page_row
+from monitor.store.rows import listed_at_of, match_row, raw_page_from_row, raw_page_row
 from monitor.stories import assign_story
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class Matcher(Protocol):
 
 
 UNFLAGGED = "unflagged"  # review state of articles no rule matched: not in the queue
+DATE_IS_FETCH_TIME = "date_is_fetch_time"  # flag: no date anywhere, the fetch time stands in
 
 HintsLookup = Callable[[str], SourceHints | None]
 
@@ -67,12 +68,22 @@ def content_hash(title: str, text: str) -> str:
 
 
 def _published_columns(article: ExtractedArticle) -> dict[str, object]:
+    """UTC is the sort key; the offset the source gave is kept beside it (and the zone it
+    was read in when the page gave none), so the source's own day and time can be shown."""
     value = article.published
+    zone = {"published_from": article.published_from, "published_timezone": None}
     if value is None:
-        return {"published_at": None, "published_offset_min": None, "published_is_date": False}
+        return {
+            **zone,
+            "published_at": None,
+            "published_offset_min": None,
+            "published_is_date": False,
+        }
     if isinstance(value, datetime):
         offset = value.utcoffset()
         return {
+            **zone,
+            "published_timezone": article.published_timezone,
             "published_at": value.astimezone(UTC),
             "published_offset_min": int(offset.total_seconds() // 60)
             if offset is not None
@@ -81,10 +92,46 @@ def _published_columns(article: ExtractedArticle) -> dict[str, object]:
         }
     assert isinstance(value, date)
     return {
+        **zone,
         "published_at": datetime.combine(value, time(), UTC),
         "published_offset_min": None,
         "published_is_date": True,
     }
+
+
+def with_fallback_date(
+    article: ExtractedArticle, raw: models.RawPage, hints: SourceHints, fresh_poll: bool
+) -> ExtractedArticle:
+    """An undated new item takes the date its discovery path gave (feed, sitemap lastmod,
+    listing) or, first seen by a fresh poll, the fetch time, flagged: the flood guard holds
+    undated items, and a critical alert must not wait because a page shows no date."""
+    if article.published is not None:
+        return article
+    bounds = dates.Bounds(raw.fetched_at, hints.timezone, hints.founded)
+    listed = listed_at_of(raw)
+    if listed is not None and (value := dates.as_published(listed, bounds)) is not None:
+        zone = dates.assumed_zone(value)
+        return replace(article, published=value, published_from="listed", published_timezone=zone)
+    if fresh_poll:
+        flags = [*article.flags, DATE_IS_FETCH_TIME]
+        return replace(article, published=raw.fetched_at, published_from="fetched", flags=flags)
+    return article
+
+
+def seen_by_fresh_poll(session: Session, raw: models.RawPage) -> bool:
+    """Fetched during a fresh poll of its source that is not the source's first crawl (a
+    first crawl finds the backlog: dating it "now" would flood the channels)."""
+    run = models.CrawlRun
+    rows = session.execute(
+        select(run.mode, run.finished_at)
+        .where(run.source_key == raw.source_key, run.started_at <= raw.fetched_at)
+        .order_by(run.started_at.desc(), run.id.desc())
+        .limit(2)
+    ).all()
+    if len(rows) < 2:
+        return False
+    mode, finished_at = rows[0]
+    return mode == "fresh" and (finished_at is None or finished_at >= raw.fetched_at)
 
 
 class Pipeline:
@@ -149,6 +196,9 @@ class Pipeline:
             if alias is not None:  # same text under another URL of the same source
                 raw.state, raw.article_id = "duplicate", alias.id
                 return PageOutcome("duplicate", raw.url, article_id=alias.id)
+            hints = self.hints_for(raw.source_key) or SourceHints()
+            fresh = seen_by_fresh_poll(session, raw)
+            extracted = with_fallback_date(extracted, raw, hints, fresh)
             article = models.Article(url=raw.url, source_key=raw.source_key)
             session.add(article)
             status = "new"
@@ -179,21 +229,25 @@ class Pipeline:
             status, raw.url, article.id, rules=[m.rule for m in matches], alerts=len(alerts)
         )
 
-    @staticmethod
     def _fill(
-        article: models.Article, extracted: ExtractedArticle, raw: models.RawPage, digest: str
+        self,
+        article: models.Article,
+        extracted: ExtractedArticle,
+        raw: models.RawPage,
+        digest: str,
     ) -> None:
         article.title = extracted.title
         article.text = extracted.text
         article.language = extracted.language
         article.author = extracted.author
         article.flags = list(extracted.flags)
-        article.published_from = extracted.published_from
         article.fetched_at = raw.fetched_at
         article.content_hash = digest
         article.raw_page_id = raw.id
-        for key, value in _published_columns(extracted).items():
-            setattr(article, key, value)
+        article.source_timezone = (self.hints_for(raw.source_key) or SourceHints()).timezone
+        if extracted.published is not None or article.published_at is None:
+            for key, value in _published_columns(extracted).items():  # an edit keeps its date
+                setattr(article, key, value)
 
     def _match(self, session: Session, article: models.Article) -> list[RuleMatch]:
         """Store matches of rules this article had not matched before; return all matches."""

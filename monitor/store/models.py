@@ -144,6 +144,9 @@ class RawPage(Base):
     error_reason: Mapped[str | None] = mapped_column(String(40))
     error: Mapped[str | None] = mapped_column(Text)
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
+    # the date the discovery path gave (feed, sitemap lastmod, listing), ISO 8601 as given:
+    # a day or a datetime with its offset (evidence, never sorted on)
+    listed_at: Mapped[str | None] = mapped_column(String(40))
 
 
 class Story(Base):
@@ -175,6 +178,9 @@ class Article(Base):
     published_offset_min: Mapped[int | None] = mapped_column(Integer)  # None: offset unknown
     published_is_date: Mapped[bool] = mapped_column(Boolean, default=False)
     published_from: Mapped[str | None] = mapped_column(String(40))
+    # IANA zone a local time without offset was read in (None: the page gave the offset)
+    published_timezone: Mapped[str | None] = mapped_column(String(64))
+    source_timezone: Mapped[str | None] = mapped_column(String(64))  # the review shows it
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     raw_page_id: Mapped[int | None] = mapped_column(Integer)

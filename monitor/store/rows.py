@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from dataclasses import asdict
+from datetime import date, datetime
 
 from monitor.domain import FeedEntry, RawPage, RuleMatch
 from monitor.store import models
@@ -22,6 +23,7 @@ def raw_page_row(page: RawPage) -> models.RawPage:
         body_z=zlib.compress(page.body, 6),
         body_sha256=hashlib.sha256(page.body).hexdigest(),
         feed=asdict(page.feed) if page.feed else None,
+        listed_at=page.listed_at.isoformat() if page.listed_at is not None else None,
         state="pending",
     )
 
@@ -36,7 +38,16 @@ def raw_page_from_row(row: models.RawPage) -> RawPage:
         headers=dict(row.headers or {}),
         fetched_url=row.fetched_url,
         feed=FeedEntry(**row.feed) if row.feed else None,
+        listed_at=listed_at_of(row),
     )
+
+
+def listed_at_of(row: models.RawPage) -> date | datetime | None:
+    """The stored ISO text back to what the discovery path gave: a day or a datetime."""
+    value = row.listed_at
+    if not value:
+        return None
+    return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
 
 
 def match_row(match: RuleMatch) -> models.RuleMatchRow:

@@ -118,7 +118,9 @@ def test_articles_losing_their_dates_are_an_extraction_problem(
                     title="t",
                     text="x",
                     content_hash=str(i),
-                    published_at=None if i >= 2 else utcnow(),
+                    published_at=None if i >= 4 else utcnow(),
+                    # stand-in dates (fetch time, discovery date) hide nothing
+                    published_from={2: "fetched", 3: "listed"}.get(i, "meta"),
                 )
             )
     conditions = health.check_and_alert(source, settings, KEY, utcnow())

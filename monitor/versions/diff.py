@@ -31,16 +31,32 @@ def word_diff(old: str, new: str) -> list[Piece]:
     if len(a) + len(b) > MAX_TOKENS:
         a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
     pieces: list[Piece] = []
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
+    for changed, i1, i2, j1, j2 in _runs(a, b):
+        if not changed:
             _add(pieces, "equal", "".join(a[i1:i2]))
             continue
-        if op in ("delete", "replace"):
-            _add(pieces, "delete", "".join(a[i1:i2]))
-        if op in ("insert", "replace"):
-            _add(pieces, "insert", "".join(b[j1:j2]))
+        _add(pieces, "delete", "".join(a[i1:i2]))
+        _add(pieces, "insert", "".join(b[j1:j2]))
     return pieces
+
+
+def _runs(a: list[str], b: list[str]) -> list[tuple[bool, int, int, int, int]]:
+    """Opcodes as (changed, a-range, b-range); a lone space between two changes joins them,
+    so "gas chlorine" -> "toxic substance" reads as one phrase replaced, not two words."""
+    ops = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    runs: list[tuple[bool, int, int, int, int]] = []
+    for n, (op, i1, i2, j1, j2) in enumerate(ops):
+        gap = (
+            op == "equal"
+            and 0 < n < len(ops) - 1
+            and all(token.isspace() for token in a[i1:i2])
+        )
+        changed = op != "equal" or gap
+        if runs and changed and runs[-1][0]:
+            runs[-1] = (True, runs[-1][1], i2, runs[-1][3], j2)
+        else:
+            runs.append((changed, i1, i2, j1, j2))
+    return runs
 
 
 def _add(pieces: list[Piece], op: str, text: str) -> None:

@@ -11,11 +11,12 @@ import io
 import json
 import sys
 import zlib
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from warcio.archiveiterator import ArchiveIterator
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: helpers by path
@@ -202,4 +203,14 @@ def test_moved_keeps_history_and_home_redirect_is_removal(
         assert changes(db, opcw) == ["moved"] and changes(db, astana) == ["removed"]
         assert change_alerts(db, opcw) == []  # moves do not alert by default
         assert change_alerts(db, astana) == []  # a `new` item: not relevant/escalated yet
+
+        assert cli_json(capsys, config, "recheck", "--due")["checks"] == []  # first seen now
+        with db.session() as session:  # as if the articles had been found 2 hours ago
+            for article in session.scalars(select(models.Article)):
+                article.created_at -= timedelta(hours=2)
+            session.execute(update(models.ArticleWatch).values(last_checked_at=None))
+        due = cli_json(capsys, config, "recheck", "--due")
+        flagged = {c["article_id"] for c in due["checks"]}
+        assert opcw in flagged and astana in flagged  # the 1 h re-check of each flagged item
+        assert due["sources"]["rt_arabic"]["outcomes"]["not_modified"] >= 1
         db.dispose()

@@ -5,10 +5,14 @@ from __future__ import annotations
 import zlib
 from datetime import UTC, datetime, timedelta
 
-from monitor.config import RecheckSettings
+import pytest
+
+from monitor.config import RecheckSettings, Settings
+from monitor.service.scheduler import Daemon
 from monitor.store import models
 from monitor.store.db import Database
 from monitor.versions.schedule import due_targets, next_due
+from spiders import SOURCES
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 HOURS = [1, 6, 24, 72, 168]
@@ -70,3 +74,18 @@ def test_a_pending_check_is_not_scheduled_twice_and_rounds_are_capped(db: Databa
     with db.session() as session:
         due = due_targets(session, RecheckSettings(max_per_round=3), T0 + timedelta(hours=3))
     assert [t.article_id for t in due["state_dept"]] == ids[1:4]  # most overdue first
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_daemon_runs_one_recheck_job(db: Database, enabled: bool) -> None:
+    settings = Settings.model_validate({"recheck": {"enabled": enabled, "interval_minutes": 7}})
+    daemon = Daemon(settings, db, SOURCES, rules=lambda: None, web=False)  # type: ignore[arg-type,return-value]
+    daemon.schedule_jobs(datetime.now(UTC))
+    daemon.scheduler.start(paused=True)
+    jobs = {job.id: job for job in daemon.scheduler.get_jobs()}
+    daemon.scheduler.shutdown()
+    assert ("recheck" in jobs) is enabled
+    if enabled:
+        job = jobs["recheck"]
+        assert job.trigger.interval == timedelta(minutes=7)
+        assert (job.max_instances, job.coalesce, job.misfire_grace_time) == (1, True, 7 * 60)

@@ -76,9 +76,18 @@ def apply_pending(
 
 
 def watch_of(session: Session, article: models.Article) -> models.ArticleWatch:
+    """The article's re-check state; a new one starts from the first fetch's validators."""
     watch = session.get(models.ArticleWatch, article.id)
     if watch is None:
-        watch = models.ArticleWatch(article_id=article.id, availability=LIVE)
+        raw = session.get(models.RawPage, article.raw_page_id) if article.raw_page_id else None
+        headers = {k.lower(): v for k, v in (raw.headers or {}).items()} if raw else {}
+        watch = models.ArticleWatch(
+            article_id=article.id,
+            availability=LIVE,
+            etag=headers.get("etag"),
+            last_modified=headers.get("last-modified"),
+            body_sha256=raw.body_sha256 if raw else None,
+        )
         session.add(watch)
     return watch
 

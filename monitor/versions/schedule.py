@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from monitor.config import RecheckSettings
 from monitor.domain import RecheckTarget
 from monitor.store import models
+from monitor.versions.checks import watch_of
 
 GRACE = timedelta(days=1)
 
@@ -32,21 +33,13 @@ def next_due(
 
 
 def target_for(session: Session, article: models.Article, reason: str) -> RecheckTarget:
-    """The request for one article: validators of its last 200 (re-check, else first fetch)."""
+    """The request for one article, with the validators of its last 200."""
     watch = session.get(models.ArticleWatch, article.id)
-    if watch is not None and (watch.etag or watch.last_modified or watch.body_sha256):
-        return RecheckTarget(
-            article.id, article.url, watch.etag, watch.last_modified, watch.body_sha256, reason
-        )
-    raw = session.get(models.RawPage, article.raw_page_id) if article.raw_page_id else None
-    headers = {k.lower(): v for k, v in (raw.headers or {}).items()} if raw else {}
+    if watch is None:  # never re-checked: the first fetch's (the watch row starts from them)
+        watch = watch_of(session, article)
+        session.expunge(watch)
     return RecheckTarget(
-        article.id,
-        article.url,
-        headers.get("etag"),
-        headers.get("last-modified"),
-        raw.body_sha256 if raw else None,
-        reason,
+        article.id, article.url, watch.etag, watch.last_modified, watch.body_sha256, reason
     )
 
 

@@ -58,13 +58,13 @@ def edited(review_settings: Settings, db: Database) -> int:
 def test_item_page_diff_rules_and_queue_mark(
     client: TestClient, db: Database, edited: int
 ) -> None:
-    page = client.get(f"/item/{edited}").text
-    assert '<div class="diff diff-text" dir="rtl">' in page
-    assert "<del>غاز الكلور</del><ins>مادة سامة</ins>" in page  # a phrase, word-level
-    assert "<del>٢٣</del><ins>١٢</ins>" in page
-    assert "&lt;script&gt;alert(&#39;diff&#39;)&lt;/script&gt;" in page and INJECTED not in page
-    assert "No longer matching: chlorine" in page
-    assert "no longer matches the current text" in page
+    html = client.get(f"/item/{edited}").text
+    assert '<div class="diff diff-text" dir="rtl">' in html
+    assert "<del>غاز الكلور</del><ins>مادة سامة</ins>" in html  # a phrase, word-level
+    assert "<del>٢٣</del><ins>١٢</ins>" in html
+    assert "&lt;script&gt;alert(&#39;diff&#39;)&lt;/script&gt;" in html and INJECTED not in html
+    assert "No longer matching: chlorine" in html
+    assert "no longer matches the current text" in html
     assert 'class="mark-badge mark-edited"' in client.get("/?state=all").text
     with db.session(readonly=True) as session:
         [item] = [i for i in queries.queue_page(session, queries.QueueFilter()).items
@@ -107,7 +107,7 @@ def live(review_settings: Settings, db: Database, edited: int) -> Iterator[tuple
 
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)")
-def test_diff_in_chromium(live: tuple[str, int], page: Any, tmp_path: Path) -> None:
+def test_diff_in_chromium(live: tuple[str, int], page: Any, tmp_path: Path) -> None:  # noqa: F811
     base, item = live
     page.goto(f"{base}/login?next=/item/{item}")
     page.fill("input[name=user]", USER)

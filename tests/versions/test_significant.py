@@ -40,8 +40,8 @@ def test_chrome_is_no_edit_and_an_edit_is(style: str) -> None:
 
 def test_whitespace_invisibles_and_counters_are_not_edits() -> None:
     base = "Title", "First paragraph about chlorine.\n\nViews: 1,204\nSecond paragraph."
-    same = ("Title ", "First  paragraph\u200b about chlorine.\n\u0640Views: 9,999\n"
-            "Second paragraph.\n")
+    same = ("Title ",
+            "First  paragraph\u200b about chlorine.\n\u0640Views: 9,999\nSecond paragraph.\n")
     assert text_key(*base) == text_key(*same)
 
 

@@ -100,7 +100,7 @@ def apply_check(
         check = session.get_one(models.ArticleCheck, check_id)
         article = session.get_one(models.Article, check.article_id)
         watch = watch_of(session, article)
-        change = _transition(session, article, watch, check, settings, now)
+        change = _Applying(session, article, watch, check, settings, now).transition()
         watch.last_checked_at, watch.last_outcome = check.checked_at, check.outcome
         if check.outcome in SUCCESS:
             _keep_validators(session, watch, check)
@@ -135,99 +135,74 @@ def _edit_kind(db: Database, raw_id: int) -> str | None:
         )
 
 
-def _transition(
-    session: Session,
-    article: models.Article,
-    watch: models.ArticleWatch,
-    check: models.ArticleCheck,
-    settings: Settings,
-    now: datetime,
-) -> models.ArticleChange | None:
-    outcome = check.outcome
-    if outcome in ("gone", "home"):
-        detail = (
-            f"The page answers HTTP {check.status}."
-            if outcome == "gone"
-            else f"The page now redirects to {check.final_url}, which is not an article."
+@dataclass
+class _Applying:
+    """One check being applied, inside its transaction."""
+
+    session: Session
+    article: models.Article
+    watch: models.ArticleWatch
+    check: models.ArticleCheck
+    settings: Settings
+    now: datetime
+
+    def transition(self) -> models.ArticleChange | None:
+        check, watch = self.check, self.watch
+        if check.outcome == "gone":
+            return self.become(REMOVED, f"The page answers HTTP {check.status}.")
+        if check.outcome == "home":
+            return self.become(
+                REMOVED, f"The page now redirects to {check.final_url}, which is not an article."
+            )
+        if check.outcome == "offsite":
+            detail = f"The page now redirects off the source, to {check.final_url}."
+            return self.become(MOVED, detail, check.final_url)
+        if check.outcome == "moved":
+            return self.move()
+        if check.outcome in SUCCESS and watch.availability != LIVE:
+            detail = f"The page is back (it was {watch.availability})."
+            watch.availability = LIVE
+            return self.record(RESTORED, detail)
+        return None
+
+    def become(
+        self, kind: str, detail: str, new_url: str | None = None
+    ) -> models.ArticleChange | None:
+        if self.watch.availability == AVAILABILITY[kind]:
+            return None  # already known: one change, not one per check
+        self.watch.availability = AVAILABILITY[kind]
+        return self.record(kind, detail, new_url)
+
+    def move(self) -> models.ArticleChange | None:
+        article = self.article
+        new_url = self.check.final_url or article.url
+        if new_url == article.url:
+            return None  # applied before (the article already moved)
+        holder = self.session.scalar(select(models.Article.id).where(models.Article.url == new_url))
+        old_url = article.url
+        if holder is None:
+            article.url = new_url  # versions and changes stay attached to the article id
+            self.watch.availability = LIVE
+            detail = "The article moved; its history continues under the new address."
+        else:
+            self.watch.availability = AVAILABILITY[MOVED]
+            detail = f"The page now redirects to another stored article (item {holder})."
+        change = self.record(MOVED, detail, new_url)
+        change.old_url = old_url
+        return change
+
+    def record(self, kind: str, detail: str, new_url: str | None = None) -> models.ArticleChange:
+        change = models.ArticleChange(
+            article_id=self.article.id,
+            kind=kind,
+            detected_at=self.now,
+            check_id=self.check.id,
+            old_url=self.article.url,
+            new_url=new_url,
+            status=self.check.status if kind == REMOVED else None,
+            detail=detail,
         )
-        return _become(session, article, watch, check, REMOVED, settings, now, detail=detail)
-    if outcome == "offsite":
-        detail = f"The page now redirects off the source, to {check.final_url}."
-        return _become(
-            session, article, watch, check, MOVED, settings, now, detail, check.final_url
-        )
-    if outcome == "moved":
-        return _move(session, article, watch, check, settings, now)
-    if outcome in SUCCESS and watch.availability != LIVE:
-        detail = f"The page is back (it was {watch.availability})."
-        watch.availability = LIVE
-        return _record(session, article, check, RESTORED, settings, now, detail)
-    return None
-
-
-def _become(
-    session: Session,
-    article: models.Article,
-    watch: models.ArticleWatch,
-    check: models.ArticleCheck,
-    kind: str,
-    settings: Settings,
-    now: datetime,
-    detail: str,
-    new_url: str | None = None,
-) -> models.ArticleChange | None:
-    if watch.availability == AVAILABILITY[kind]:
-        return None  # already known: one change, not one per check
-    watch.availability = AVAILABILITY[kind]
-    return _record(session, article, check, kind, settings, now, detail, new_url)
-
-
-def _move(
-    session: Session,
-    article: models.Article,
-    watch: models.ArticleWatch,
-    check: models.ArticleCheck,
-    settings: Settings,
-    now: datetime,
-) -> models.ArticleChange | None:
-    new_url = check.final_url or article.url
-    if new_url == article.url:
-        return None  # applied before (the article already moved)
-    holder = session.scalar(select(models.Article.id).where(models.Article.url == new_url))
-    old_url = article.url
-    if holder is None:
-        article.url = new_url  # versions and changes stay attached to the article id
-        watch.availability = LIVE
-        detail = "The article moved; its history continues under the new address."
-    else:
-        watch.availability = AVAILABILITY[MOVED]
-        detail = f"The page now redirects to another stored article (item {holder})."
-    change = _record(session, article, check, MOVED, settings, now, detail, new_url)
-    change.old_url = old_url
-    return change
-
-
-def _record(
-    session: Session,
-    article: models.Article,
-    check: models.ArticleCheck,
-    kind: str,
-    settings: Settings,
-    now: datetime,
-    detail: str,
-    new_url: str | None = None,
-) -> models.ArticleChange:
-    change = models.ArticleChange(
-        article_id=article.id,
-        kind=kind,
-        detected_at=now,
-        check_id=check.id,
-        old_url=article.url,
-        new_url=new_url,
-        status=check.status if kind == REMOVED else None,
-        detail=detail,
-    )
-    return add_change(session, article, change, settings, now)
+        return add_change(self.session, self.article, change, self.settings, self.now)
 
 
 def _keep_validators(

@@ -46,11 +46,7 @@ def _runs(a: list[str], b: list[str]) -> list[tuple[bool, int, int, int, int]]:
     ops = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
     runs: list[tuple[bool, int, int, int, int]] = []
     for n, (op, i1, i2, j1, j2) in enumerate(ops):
-        gap = (
-            op == "equal"
-            and 0 < n < len(ops) - 1
-            and all(token.isspace() for token in a[i1:i2])
-        )
+        gap = op == "equal" and 0 < n < len(ops) - 1 and all(token.isspace() for token in a[i1:i2])
         changed = op != "equal" or gap
         if runs and changed and runs[-1][0]:
             runs[-1] = (True, runs[-1][1], i2, runs[-1][3], j2)

@@ -43,18 +43,8 @@ def baseline(session: Session, article: models.Article) -> models.ArticleVersion
     latest = latest_version(session, article.id)
     if latest is not None:
         return latest
-    first = models.ArticleVersion(
-        article_id=article.id,
-        number=1,
-        raw_page_id=article.raw_page_id,
-        url=article.url,
-        fetched_at=article.fetched_at,
-        title=article.title,
-        text=article.text,
-        published_at=article.published_at,
-        published_is_date=article.published_is_date,
-        rules=sorted({m.rule_id for m in article.matches}),
-        text_key=text_key(article.title, article.text),
+    first = _version_row(
+        article, 1, article.raw_page_id, article.fetched_at, [m.rule_id for m in article.matches]
     )
     session.add(first)
     session.flush()
@@ -80,18 +70,9 @@ def record_version(
     )
     if known is not None:
         return None
-    version = models.ArticleVersion(
-        article_id=article.id,
-        number=previous.number + 1 if previous else 1,
-        raw_page_id=raw.id,
-        url=article.url,
-        fetched_at=raw.fetched_at,
-        title=article.title,
-        text=article.text,
-        published_at=article.published_at,
-        published_is_date=article.published_is_date,
-        rules=sorted(set(rules if rules is not None else previous.rules if previous else [])),
-        text_key=text_key(article.title, article.text),
+    rules = rules if rules is not None else previous.rules if previous else []
+    version = _version_row(
+        article, previous.number + 1 if previous else 1, raw.id, raw.fetched_at, rules
     )
     session.add(version)
     session.flush()
@@ -114,6 +95,29 @@ def record_version(
         detail=edit_summary(previous, version),
     )
     return add_change(session, article, change, settings, now)
+
+
+def _version_row(
+    article: models.Article,
+    number: int,
+    raw_page_id: int | None,
+    fetched_at: datetime,
+    rules: Sequence[str],
+) -> models.ArticleVersion:
+    """The version the article row holds now."""
+    return models.ArticleVersion(
+        article_id=article.id,
+        number=number,
+        raw_page_id=raw_page_id,
+        url=article.url,
+        fetched_at=fetched_at,
+        title=article.title,
+        text=article.text,
+        published_at=article.published_at,
+        published_is_date=article.published_is_date,
+        rules=sorted(set(rules)),
+        text_key=text_key(article.title, article.text),
+    )
 
 
 def edit_summary(old: models.ArticleVersion, new: models.ArticleVersion) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import threading
 import time
 from base64 import b64encode
 from collections.abc import Iterator
@@ -16,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from starlette.testclient import TestClient
 from warcio.archiveiterator import ArchiveIterator
 
@@ -24,6 +22,7 @@ from monitor.config import Settings
 from monitor.domain import RawPage
 from monitor.review import queries
 from monitor.review.app import create_app
+from monitor.service.web import WebServer
 from monitor.service.wiring import make_pipeline
 from monitor.store.db import Database
 
@@ -91,18 +90,13 @@ def test_warc_download_needs_login_and_matches_its_digest(
 @pytest.fixture
 def live(review_settings: Settings, db: Database, edited: int) -> Iterator[tuple[str, int]]:
     port = free_port()
-    config = uvicorn.Config(create_app(review_settings, db, environ={}), host="127.0.0.1",
-                            port=port, log_config=None, access_log=False, lifespan="off")
-    web = uvicorn.Server(config)
-    thread = threading.Thread(target=web.run, daemon=True)
-    thread.start()
+    web = WebServer(create_app(review_settings, db, environ={}), "127.0.0.1", port).start()
     deadline = time.monotonic() + 10
-    while not web.started:
+    while not web.server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
     yield f"http://127.0.0.1:{port}", edited
-    web.should_exit = True
-    thread.join(10)
+    web.stop()
 
 
 @pytest.mark.browser

@@ -11,12 +11,13 @@ JSON shape of one queue item (`monitor queue list --json`, `export --format json
      "title": "...", "published": "2026-11-22T09:30:00+00:00" | "2026-11-22" | null,
      "fetched": "2026-11-22T09:41:07+00:00", "state": "new",
      "rules": ["chemical", "chlorine"], "severity": "high" | null,
-     "story": 7 | null, "story_size": 3, "marks": ["edited", "removed"]}
+     "story": 7 | null, "story_size": 3}
 
 `published` is UTC, or a bare date when the source gave only the day. `rules` are the ids
 of the rules that matched, `severity` the highest of their severities, `story_size` the
-number of items in the story (1 when the item is alone), `marks` what re-checks found:
-`edited` (the text changed since first seen), `removed` or `moved` (where it stands now).
+number of items in the story (1 when the item is alone). The web queue also shows
+`QueueItem.marks`, what re-checks found: `edited` (the text changed since first seen),
+`removed` or `moved` (where it stands now).
 
 `monitor queue show ID --json` (`ItemDetail.as_json`) adds:
 
@@ -111,7 +112,6 @@ class QueueItem:
             "severity": self.severity,
             "story": self.story_id,
             "story_size": self.story_size,
-            "marks": self.marks,
         }
 
 

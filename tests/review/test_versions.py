@@ -68,7 +68,7 @@ def test_item_page_diff_rules_and_queue_mark(
     with db.session(readonly=True) as session:
         [item] = [i for i in queries.queue_page(session, queries.QueueFilter()).items
                   if i.id == edited]
-    assert item.as_json()["marks"] == ["edited"]
+    assert item.marks == ["edited"]
 
 
 def test_warc_download_needs_login_and_matches_its_digest(

@@ -91,6 +91,28 @@ class ReviewSettings(_Section):
     session_secret: str | None = None
 
 
+ChangeKind = Literal["edited", "removed", "moved", "restored"]
+
+
+class RecheckSettings(_Section):
+    """Re-checks of flagged articles (edits, removals) and the alerts they raise."""
+
+    enabled: bool = True
+    # hours after an article was first seen at which it is fetched again (conditional GET)
+    schedule_hours: list[float] = Field(default_factory=lambda: [1.0, 6.0, 24.0, 72.0, 168.0])
+    interval_minutes: float = Field(10, gt=0)  # how often the daemon looks for due re-checks
+    max_per_round: int = Field(200, gt=0)  # per source; the rest waits for the next round
+    # review states whose edits/removals alert; "all" = every flagged item
+    alert_states: list[str] | Literal["all"] = Field(
+        default_factory=lambda: ["relevant", "escalated"]
+    )
+    alert_changes: list[ChangeKind] = Field(default_factory=lambda: _alert_changes())
+
+
+def _alert_changes() -> list[ChangeKind]:
+    return ["edited", "removed"]
+
+
 class Settings(_Section):
     data_dir: Path = Path("data")
     database_url: str | None = None
@@ -101,6 +123,7 @@ class Settings(_Section):
     sources: dict[str, SourceSettings] = Field(default_factory=dict)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
+    recheck: RecheckSettings = Field(default_factory=RecheckSettings)
 
     @property
     def db_url(self) -> str:

@@ -46,6 +46,26 @@ class FeedEntry:
     guid: str | None = None
 
 
+@dataclass(frozen=True)
+class Capture:
+    """One HTTP exchange as received, kept as evidence (see `monitor.crawl.capture`).
+
+    `body` is the entity body before any Content-Encoding is undone: the bytes the server
+    sent, once the connection's own framing (TLS, chunked transfer) is removed.
+    """
+
+    url: str  # public URL
+    fetched_url: str  # what was requested (may be a loopback copy)
+    method: str
+    request_headers: tuple[tuple[str, str], ...]
+    status: int
+    protocol: str
+    response_headers: tuple[tuple[str, str], ...]
+    body: bytes
+    fetched_at: datetime  # UTC, when the response arrived
+    ip_address: str | None = None
+
+
 @dataclass
 class RawPage:
     """One fetched response, kept as evidence and re-extractable later."""
@@ -61,6 +81,19 @@ class RawPage:
     # The date the discovery path gave (feed pubDate, sitemap lastmod, listing date): the
     # publication date of last resort when the page itself shows none.
     listed_at: date | datetime | None = None
+    captures: tuple[Capture, ...] = ()  # the exchanges that produced it, redirects included
+
+
+@dataclass(frozen=True)
+class RecheckTarget:
+    """One article to fetch again, with the validators of its last successful fetch."""
+
+    article_id: int
+    url: str  # canonical public URL
+    etag: str | None = None
+    last_modified: str | None = None
+    body_sha256: str | None = None  # of the last decoded 200 body
+    reason: str = "scheduled"  # scheduled | demand
 
 
 # published_from of a date the page did not give: the discovery date, the fetch time

@@ -32,6 +32,7 @@ import apprise
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from monitor.alerts.changes import CHANGE
 from monitor.alerts.channels import Channel, load_channels
 from monitor.alerts.outbox import (
     BUNDLED,
@@ -311,6 +312,8 @@ def _message(session: Session, alert: models.Alert, base_url: str) -> Message | 
     base_url = base_url.rstrip("/")
     if alert.kind == HEALTH:
         return render_notice(alert.id, alert.title or "monitor notice", alert.body or "")
+    if alert.kind == CHANGE:  # composed when the change was recorded (monitor.alerts.changes)
+        return render_notice(alert.id, alert.title or "monitor change", alert.body or "", "Alert")
     if alert.kind == ITEM:
         views = _item_views(session, [alert], base_url)
         return render_item(views[0]) if views else None

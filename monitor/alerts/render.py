@@ -227,12 +227,13 @@ def render_bundle(
     return _render(clean(title, 200), build)
 
 
-def render_notice(notice_id: int, title: str, body: str) -> Message:
-    """An operator notice (delivery failures, source health); `body` may quote scraped text."""
+def render_notice(notice_id: int, title: str, body: str, label: str = "Notice") -> Message:
+    """A message composed when queued: an operator notice (delivery failures, source
+    health) or a change to an item (`label` "Alert"); `body` may quote scraped text."""
 
     def build(fmt: Format, budget: int) -> str:
         style = _STYLES[fmt]
         lines = [style.escape(clean(line, budget * 4)) for line in body.splitlines()]
-        return style.line_break.join([*lines, f"Notice #{notice_id}"])
+        return style.line_break.join([*lines, f"{label} #{notice_id}"])
 
     return _render(clean(title, 200), build)

@@ -39,7 +39,10 @@ _COMPONENTS = {
         "monitor.crawl.middlewares.BlockedPageMiddleware": 540,
         # before RetryMiddleware (550) reschedules a 429/503
         "monitor.crawl.middlewares.RetryAfterMiddleware": 560,
+        # nearer the downloader than redirects (600) and decompression (590): bytes as received
+        "monitor.crawl.capture.CaptureMiddleware": 650,
     },
+    "SPIDER_MIDDLEWARES": {"monitor.crawl.capture.AttachCaptures": 800},
     "ITEM_PIPELINES": {"monitor.crawl.pipelines.StoreRawPages": 300},
     "LOG_FORMATTER": "monitor.crawl.pipelines.QuietLogFormatter",
 }

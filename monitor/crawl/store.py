@@ -18,7 +18,7 @@ from monitor.crawl.summary import CrawlSummary
 from monitor.domain import RawPage
 from monitor.store import models
 from monitor.store.db import Database
-from monitor.store.rows import raw_page_row
+from monitor.store.rows import capture_rows, raw_page_row
 from spiders.base import Source
 
 
@@ -76,7 +76,10 @@ class CrawlStore:
         with self.db.session() as session:
             if _url_stored(session, page.url):
                 return False
-            session.add(raw_page_row(page))
+            row = raw_page_row(page)
+            session.add(row)
+            session.flush()
+            session.add_all(capture_rows(page.captures, raw_page_id=row.id))
             return True
 
     def validators(self) -> dict[str, Validators]:

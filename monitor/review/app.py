@@ -10,6 +10,8 @@ synchronous SQLAlchemy session belongs.
 
 from __future__ import annotations
 
+import base64
+import io
 import logging
 import os
 import secrets
@@ -45,7 +47,9 @@ from monitor.review.auth import (
     safe_next,
 )
 from monitor.review.highlight import highlight, strip_bidi_controls
+from monitor.review.history import edit_views, stopped_rules
 from monitor.store.db import Database
+from monitor.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +238,12 @@ class ReviewApp:
         return [
             Route("/", self.queue, methods=["GET"], name="queue"),
             Route("/item/{item_id:int}", self.item, methods=["GET"], name="item"),
+            Route(
+                "/item/{item_id:int}/evidence.warc.gz",
+                self.evidence,
+                methods=["GET"],
+                name="evidence",
+            ),
             Route("/decide", self.decide, methods=["POST"], name="decide"),
             Route("/rules", self.rules, methods=["GET"], name="rules"),
             Route("/login", self.login_form, methods=["GET"], name="login"),
@@ -301,6 +311,7 @@ class ReviewApp:
         item_id = request.path_params["item_id"]
         with self.db.session(readonly=True) as session:
             detail = queries.item_detail(session, item_id)
+            history = queries.item_history(session, item_id)
         if detail is None:
             return PlainTextResponse("no such item", status_code=404)
         spans = [span for m in detail.matches for span in m.spans]
@@ -314,6 +325,31 @@ class ReviewApp:
             title_segments=title,
             text_segments=text,
             back=back,
+            history=history,
+            edits=edit_views(history),
+            stopped=stopped_rules(history),
+        )
+
+    def evidence(self, request: Request) -> Response:
+        """The item's evidence as a WARC download (same file as `monitor evidence export`)."""
+        from monitor.versions.evidence import EvidenceNotFound, default_file_name, export_warc
+
+        item_id = request.path_params["item_id"]
+        now = utcnow()
+        buffer = io.BytesIO()
+        with self.db.session(readonly=True) as session:
+            try:
+                manifest = export_warc(session, item_id, buffer, now)
+            except EvidenceNotFound:
+                return PlainTextResponse("no such item", status_code=404)
+        digest = base64.b64encode(bytes.fromhex(manifest.file_sha256)).decode("ascii")
+        return Response(
+            buffer.getvalue(),
+            media_type="application/warc",
+            headers={
+                "Content-Disposition": f'attachment; filename="{default_file_name(item_id, now)}"',
+                "Repr-Digest": f"sha-256=:{digest}:",  # RFC 9530
+            },
         )
 
     def rules(self, request: Request) -> Response:

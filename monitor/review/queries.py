@@ -17,7 +17,9 @@ JSON shape of one queue item (`monitor queue list --json`, `export --format json
 it gave none), or a bare date when the source gave only the day; the queue sorts on the
 instant (UTC). `rules` are the ids
 of the rules that matched, `severity` the highest of their severities, `story_size` the
-number of items in the story (1 when the item is alone).
+number of items in the story (1 when the item is alone). The web queue also shows
+`QueueItem.marks`, what re-checks found: `edited` (the text changed since first seen),
+`removed` or `moved` (where it stands now).
 
 `monitor queue show ID --json` (`ItemDetail.as_json`) adds:
 
@@ -42,7 +44,14 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
-from monitor.store.models import Article, ReviewDecision, RuleMatchRow
+from monitor.store.models import (
+    Article,
+    ArticleChange,
+    ArticleVersion,
+    ArticleWatch,
+    ReviewDecision,
+    RuleMatchRow,
+)
 from monitor.text.arabic import normalize_arabic
 
 STATES = ("new", "relevant", "not_relevant", "escalated")
@@ -88,6 +97,7 @@ class QueueItem:
     rules: list[str] = field(default_factory=list)
     severity: str | None = None
     story_size: int = 1
+    marks: list[str] = field(default_factory=list)  # edited, removed, moved (re-checks)
 
     @property
     def published(self) -> str | None:
@@ -336,6 +346,7 @@ def _annotate(session: Session, items: list[QueueItem]) -> list[QueueItem]:
         for item in items:
             if item.story_id is not None:
                 item.story_size = sizes.get(item.story_id, 1)
+    _mark_changes(session, by_id)
     return items
 
 
@@ -530,3 +541,55 @@ def filter_options(session: Session) -> FilterOptions:
         languages=distinct(Article.language),
         severities=sorted(severities, key=severity_rank, reverse=True),
     )
+
+
+# -- re-checks: marks on the queue, versions and changes on the item page (issue 15) ------
+
+
+def _mark_changes(session: Session, by_id: dict[int, QueueItem]) -> None:
+    """`edited` if a re-check found an edit; `removed` / `moved` while the item is so."""
+    edited = session.scalars(
+        select(ArticleChange.article_id)
+        .where(ArticleChange.article_id.in_(by_id), ArticleChange.kind == "edited")
+        .distinct()
+    )
+    for article_id in edited:
+        by_id[article_id].marks.append("edited")
+    away = session.execute(
+        select(ArticleWatch.article_id, ArticleWatch.availability).where(
+            ArticleWatch.article_id.in_(by_id), ArticleWatch.availability != "live"
+        )
+    )
+    for article_id, availability in away:
+        by_id[article_id].marks.append(availability)
+
+
+@dataclass
+class History:
+    """Versions and changes of one item, oldest first; `availability` is where it stands."""
+
+    versions: list[ArticleVersion]
+    changes: list[ArticleChange]
+    availability: str
+
+    def version(self, version_id: int | None) -> ArticleVersion | None:
+        return next((v for v in self.versions if v.id == version_id), None)
+
+
+def item_history(session: Session, article_id: int) -> History:
+    versions = list(
+        session.scalars(
+            select(ArticleVersion)
+            .where(ArticleVersion.article_id == article_id)
+            .order_by(ArticleVersion.number)
+        )
+    )
+    changes = list(
+        session.scalars(
+            select(ArticleChange)
+            .where(ArticleChange.article_id == article_id)
+            .order_by(ArticleChange.detected_at, ArticleChange.id)
+        )
+    )
+    watch = session.get(ArticleWatch, article_id)
+    return History(versions, changes, watch.availability if watch else "live")

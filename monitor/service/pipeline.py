@@ -34,6 +34,7 @@ from monitor.store import models
 from monitor.store.db import Database
 from monitor.store.rows import listed_at_of, match_row, raw_page_from_row, raw_page_row
 from monitor.stories import assign_story
+from monitor.versions.record import baseline, record_version
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +186,9 @@ class Pipeline:
         self, session: Session, raw: models.RawPage, extracted: ExtractedArticle
     ) -> PageOutcome:
         digest = content_hash(extracted.title, extracted.text)
+        now = datetime.now(UTC)
         article = session.scalar(select(models.Article).where(models.Article.url == raw.url))
+        previous = baseline(session, article) if article is not None else None
         if article is None:
             alias = session.scalar(
                 select(models.Article).where(
@@ -204,6 +207,7 @@ class Pipeline:
             status = "new"
         elif article.content_hash == digest:
             raw.state, raw.article_id = "unchanged", article.id
+            record_version(session, article, raw, None, previous, self.settings, now)
             return PageOutcome("unchanged", raw.url, article_id=article.id)
         else:
             status = "updated"
@@ -216,7 +220,8 @@ class Pipeline:
             article.review_state = "new"
         elif not matches and status == "new":
             article.review_state = UNFLAGGED  # keeps the queue's state index to flagged items
-        alerts = enqueue(session, article, matches, self.settings.notify, datetime.now(UTC))
+        record_version(session, article, raw, [m.rule for m in matches], previous, self.settings, now)
+        alerts = enqueue(session, article, matches, self.settings.notify, now)
         log.info(
             "%s article %s (%s), %d rule(s), %d alert(s)",
             status,
@@ -250,11 +255,14 @@ class Pipeline:
                 setattr(article, key, value)
 
     def _match(self, session: Session, article: models.Article) -> list[RuleMatch]:
-        """Store matches of rules this article had not matched before; return all matches."""
+        """Store (or refresh) the matches of the current text; return them all."""
         matches = self.rules().match(match_document(article.title, article.text), article.language)
-        known = {row.rule_id for row in article.matches}
+        known = {row.rule_id: row for row in article.matches}
         for m in matches:
-            if m.rule not in known:
-                article.matches.append(match_row(m))
+            fresh = match_row(m)
+            if (row := known.get(m.rule)) is None:
+                article.matches.append(fresh)
+            else:  # an edited text: the spans must index the text shown now
+                row.terms, row.snippets, row.spans = fresh.terms, fresh.snippets, fresh.spans
         session.flush()
         return matches

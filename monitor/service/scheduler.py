@@ -28,6 +28,7 @@ from monitor.service import locks
 from monitor.service.cycle import CycleReport, SourceCycle, ensure_sources
 from monitor.service.isolation import Children
 from monitor.service.pipeline import Matcher
+from monitor.service.recheck import Rechecker, schedule_rechecks
 from monitor.service.web import ServiceMetrics, WebServer, make_web_app
 from monitor.service.wiring import make_pipeline
 from monitor.store.db import Database
@@ -80,9 +81,12 @@ class Daemon:
             self.stopping,
             on_done=self._count_crawl,
         )
+        self.rechecker = Rechecker(
+            settings, db, self.pipeline, self.children, self.owner, self.stopping
+        )
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
-            executors={"default": ThreadPoolExecutor(max_workers=len(sources) + 3)},
+            executors={"default": ThreadPoolExecutor(max_workers=len(sources) + 4)},  # + recheck
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
@@ -147,6 +151,7 @@ class Daemon:
         self.scheduler.add_job(
             self._heartbeat_job, "interval", id="heartbeat", seconds=HEARTBEAT_SECONDS
         )
+        schedule_rechecks(self.scheduler, self.rechecker, MIN_MISFIRE_GRACE)
         if self.rules_poll is not None:
             self.scheduler.add_job(
                 self.rules_poll, "interval", id="rules", seconds=RULES_POLL_SECONDS

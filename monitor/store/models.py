@@ -269,3 +269,109 @@ class Lock(Base):
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     owner: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# -- re-checks, versions and evidence (issue 15) -------------------------------------------
+
+
+class Capture(Base):
+    """One HTTP exchange exactly as received: evidence for a WARC export.
+
+    `body_z` holds the entity body as the connection delivered it (chunked framing undone
+    by Twisted, Content-Encoding NOT undone), so a gzip page is kept gzipped; raw_pages
+    keeps the decoded page that extraction reads. Headers are name/value pairs in the
+    order received (names as Twisted spells them).
+    """
+
+    __tablename__ = "captures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_pages.id"), index=True)
+    check_id: Mapped[int | None] = mapped_column(ForeignKey("article_checks.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)  # position in a redirect/retry chain
+    url: Mapped[str] = mapped_column(String(2000))  # public URL
+    fetched_url: Mapped[str] = mapped_column(String(2000))  # what was requested on the wire
+    method: Mapped[str] = mapped_column(String(10), default="GET")
+    request_headers: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    protocol: Mapped[str] = mapped_column(String(20), default="HTTP/1.1")
+    status: Mapped[int] = mapped_column(Integer)
+    response_headers: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    body_z: Mapped[bytes] = mapped_column(LargeBinary)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    body_length: Mapped[int] = mapped_column(Integer, default=0)
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ArticleCheck(Base):
+    """One re-check of an article: what the site answered, before it is interpreted."""
+
+    __tablename__ = "article_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled | demand
+    url: Mapped[str] = mapped_column(String(2000))  # the article's URL when checked
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # not_modified | same | fetched | gone | home | moved | offsite | blocked | error
+    outcome: Mapped[str] = mapped_column(String(20))
+    status: Mapped[int | None] = mapped_column(Integer)
+    final_url: Mapped[str | None] = mapped_column(String(2000))
+    raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_pages.id"))
+    state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ArticleVersion(Base):
+    """The extracted title/text/date of one fetched version of an article."""
+
+    __tablename__ = "article_versions"
+    __table_args__ = (UniqueConstraint("article_id", "number", name="uq_version_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_pages.id"), unique=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    title: Mapped[str] = mapped_column(CleanText, default="")
+    text: Mapped[str] = mapped_column(CleanText, default="")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_is_date: Mapped[bool] = mapped_column(Boolean, default=False)
+    rules: Mapped[list[str]] = mapped_column(JSON, default=list)  # rule ids matching this text
+    text_key: Mapped[str] = mapped_column(String(64))  # hash of the text that matters
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ArticleChange(Base):
+    """A change that matters: edited, removed, moved or restored (once per change)."""
+
+    __tablename__ = "article_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    check_id: Mapped[int | None] = mapped_column(ForeignKey("article_checks.id"))
+    from_version_id: Mapped[int | None] = mapped_column(ForeignKey("article_versions.id"))
+    to_version_id: Mapped[int | None] = mapped_column(ForeignKey("article_versions.id"))
+    old_url: Mapped[str | None] = mapped_column(String(2000))
+    new_url: Mapped[str | None] = mapped_column(String(2000))
+    status: Mapped[int | None] = mapped_column(Integer)
+    rules_started: Mapped[list[str]] = mapped_column(JSON, default=list)
+    rules_stopped: Mapped[list[str]] = mapped_column(JSON, default=list)
+    detail: Mapped[str | None] = mapped_column(CleanText)
+
+
+class ArticleWatch(Base):
+    """Re-check state of one article: where it stands and the validators to send."""
+
+    __tablename__ = "article_watch"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    availability: Mapped[str] = mapped_column(String(20), default="live")  # live|removed|moved
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_outcome: Mapped[str | None] = mapped_column(String(20))
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    body_sha256: Mapped[str | None] = mapped_column(String(64))  # of the last decoded 200 body

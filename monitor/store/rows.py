@@ -7,7 +7,7 @@ import zlib
 from dataclasses import asdict
 from datetime import date, datetime
 
-from monitor.domain import FeedEntry, RawPage, RuleMatch
+from monitor.domain import Capture, FeedEntry, RawPage, RuleMatch
 from monitor.store import models
 
 
@@ -60,3 +60,33 @@ def match_row(match: RuleMatch) -> models.RuleMatchRow:
         snippets=match.snippets,
         spans=[[s.start, s.end] for s in match.spans],
     )
+
+
+def capture_rows(
+    captures: tuple[Capture, ...], raw_page_id: int | None = None, check_id: int | None = None
+) -> list[models.Capture]:
+    """Stored exchanges in the order they happened (a redirect chain keeps its order)."""
+    return [
+        models.Capture(
+            raw_page_id=raw_page_id,
+            check_id=check_id,
+            seq=seq,
+            url=c.url,
+            fetched_url=c.fetched_url,
+            method=c.method,
+            request_headers=[list(h) for h in c.request_headers],
+            protocol=c.protocol,
+            status=c.status,
+            response_headers=[list(h) for h in c.response_headers],
+            body_z=zlib.compress(c.body, 6),
+            body_sha256=hashlib.sha256(c.body).hexdigest(),
+            body_length=len(c.body),
+            ip_address=c.ip_address,
+            fetched_at=c.fetched_at,
+        )
+        for seq, c in enumerate(captures)
+    ]
+
+
+def capture_body(row: models.Capture) -> bytes:
+    return zlib.decompress(row.body_z)

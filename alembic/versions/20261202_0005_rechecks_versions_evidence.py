@@ -1,7 +1,7 @@
 """re-checks, versions, changes and captures (issue 15)
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-02 01:07:28.383563
 """
 from __future__ import annotations

@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -235,6 +236,7 @@ class Alert(Base):
     parent_id: Mapped[int | None] = mapped_column(Integer, index=True)  # digest bundling it
     body: Mapped[str | None] = mapped_column(CleanText)  # for digest/summary/health messages
     title: Mapped[str | None] = mapped_column(CleanText)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # spike/briefing content
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -263,3 +265,38 @@ class Lock(Base):
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     owner: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SpikeEpisode(Base):
+    """A run of spike checks that found a rule unusually busy (over all sources, or at
+    `source_key`, whichever the check found first). Opened, and alerted, by the first check
+    that finds the spike; open while checks still find one; closed after
+    `trends.quiet_hours` without one. One episode per rule at a time."""
+
+    __tablename__ = "spike_episodes"
+    __table_args__ = (Index("ix_spike_episodes_open", "rule_id", "closed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(100))
+    source_key: Mapped[str | None] = mapped_column(String(64))  # None: all sources together
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_spike_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_hours: Mapped[int] = mapped_column(Integer)
+    stories: Mapped[int] = mapped_column(Integer)  # in the window, when it opened
+    peak: Mapped[int] = mapped_column(Integer)  # most stories in one window while open
+    expected: Mapped[float] = mapped_column(Float)  # baseline stories per window
+    usual_low: Mapped[int] = mapped_column(Integer)
+    usual_high: Mapped[int] = mapped_column(Integer)
+    p_value: Mapped[float] = mapped_column(Float)
+    sources: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # stories per source
+    story_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # top stories, best first
+
+
+class TrendRule(Base):
+    """When the spike check first saw a rule: its history starts no later than that."""
+
+    __tablename__ = "trend_rules"
+
+    rule_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    first_checked_at: Mapped[datetime] = mapped_column(UTCDateTime)

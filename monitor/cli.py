@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "monitor.alerts.commands",
     "monitor.review.commands",
     "monitor.service.commands",
+    "monitor.trends.commands",
 )
 
 

@@ -28,6 +28,7 @@ from monitor.service import locks
 from monitor.service.cycle import CycleReport, SourceCycle, ensure_sources
 from monitor.service.isolation import Children
 from monitor.service.pipeline import Matcher
+from monitor.service.trendjobs import schedule_trend_jobs
 from monitor.service.web import ServiceMetrics, WebServer, make_web_app
 from monitor.service.wiring import make_pipeline
 from monitor.store.db import Database
@@ -151,6 +152,15 @@ class Daemon:
             self.scheduler.add_job(
                 self.rules_poll, "interval", id="rules", seconds=RULES_POLL_SECONDS
             )
+        schedule_trend_jobs(
+            self.scheduler,
+            self.db,
+            self.settings,
+            self.pipeline.rules,
+            self.owner,
+            self.stopping,
+            now,
+        )
 
     def run(self) -> None:
         """Start, then block until a stop signal; stop cleanly."""

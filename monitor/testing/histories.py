@@ -11,6 +11,8 @@ import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
 from monitor.store.db import Database
 from monitor.store.models import Article, RuleMatchRow, Story
 from monitor.trends.check import RuleInfo
@@ -32,36 +34,50 @@ def add_story(
 ) -> int:
     """One story of `copies` items (sources and languages taken in turn); returns its id."""
     with db.session() as session:
-        story = Story(title=title)
-        session.add(story)
-        session.flush()
-        for i in range(copies):
-            n = next(_ids)
-            language = languages[i % len(languages)]
-            article = Article(
-                url=f"https://example.org/{n}",
-                source_key=sources[i % len(sources)],
-                language=language,
-                title=title or f"{'بيان حول الكلور' if language == 'ar' else 'Chlorine'} {n}",
-                text="نص",
-                published_at=when + i * spacing,
-                fetched_at=when + i * spacing,
-                content_hash=f"h{n}",
-                story_id=story.id,
-                review_state=state,
+        return _story(session, when, rule, sources, languages, copies, spacing, state, title)
+
+
+def _story(
+    session: Session,
+    when: datetime,
+    rule: RuleInfo,
+    sources: Sequence[str],
+    languages: Sequence[str],
+    copies: int,
+    spacing: timedelta,
+    state: str,
+    title: str | None,
+) -> int:
+    story = Story(title=title)
+    session.add(story)
+    session.flush()
+    for i in range(copies):
+        n = next(_ids)
+        language = languages[i % len(languages)]
+        article = Article(
+            url=f"https://example.org/{n}",
+            source_key=sources[i % len(sources)],
+            language=language,
+            title=title or f"{'بيان حول الكلور' if language == 'ar' else 'Chlorine'} {n}",
+            text="نص",
+            published_at=when + i * spacing,
+            fetched_at=when + i * spacing,
+            content_hash=f"h{n}",
+            story_id=story.id,
+            review_state=state,
+        )
+        article.matches.append(
+            RuleMatchRow(
+                rule_id=rule.id,
+                rule_name=rule.name,
+                severity=rule.severity,
+                terms=["الكلور"],
+                snippets=["الكلور"],
+                spans=[],
             )
-            article.matches.append(
-                RuleMatchRow(
-                    rule_id=rule.id,
-                    rule_name=rule.name,
-                    severity=rule.severity,
-                    terms=["الكلور"],
-                    snippets=["الكلور"],
-                    spans=[],
-                )
-            )
-            session.add(article)
-        return story.id
+        )
+        session.add(article)
+    return story.id
 
 
 def steady(
@@ -78,10 +94,12 @@ def steady(
     rng = random.Random(seed)
     made = 0
     when = start
-    while when < end:
-        rate = per_day * (weekend_factor if when.weekday() >= 5 else 1.0)
-        when += timedelta(days=rng.expovariate(rate)) if rate > 0 else timedelta(days=1)
-        if when < end:
-            add_story(db, when, rule, sources=[rng.choice(sources)])
-            made += 1
+    with db.session() as session:  # one transaction: hundreds of stories in well under a second
+        while when < end:
+            rate = per_day * (weekend_factor if when.weekday() >= 5 else 1.0)
+            when += timedelta(days=rng.expovariate(rate)) if rate > 0 else timedelta(days=1)
+            if when < end:
+                source = [rng.choice(sources)]
+                _story(session, when, rule, source, ("ar",), 1, timedelta(0), "new", None)
+                made += 1
     return made

@@ -32,10 +32,9 @@ from monitor.config import Settings, TrendsSettings
 from monitor.store.db import Database
 from monitor.store.models import SpikeEpisode, TrendRule, utcnow
 from monitor.trends.counts import (
-    HistoryStarts,
     StoryEvent,
     StoryView,
-    history_starts,
+    older_than,
     ranked,
     stories,
     story_events,
@@ -93,15 +92,15 @@ def check_spikes(
     with db.session() as session:
         checked = _first_checked(session, known, now)
         events = [e for e in story_events(session, since, now) if e.rule in known]
-        starts = history_starts(session)
         series = _series(events, trends.per_source)
+        starts = _history_starts(session, since, events, checked)
         open_episodes = {
             e.rule_id: e
             for e in session.scalars(select(SpikeEpisode).where(SpikeEpisode.closed_at.is_(None)))
         }
         found: dict[str, dict[SeriesKey, list[Assessment]]] = defaultdict(dict)
         for key, times in series.items():
-            start = _history_start(key, starts, checked)
+            start = _history_start(key, starts)
             results = [
                 a
                 for w in windows
@@ -150,12 +149,34 @@ def _series(events: Sequence[StoryEvent], per_source: bool) -> dict[SeriesKey, d
     return out
 
 
-def _history_start(
-    key: SeriesKey, starts: HistoryStarts, checked: dict[str, datetime]
-) -> datetime | None:
+@dataclass(frozen=True)
+class _Starts:
+    rules: dict[str, datetime]
+    sources: dict[str, datetime]
+
+
+def _history_starts(
+    session: Session, since: datetime, events: Sequence[StoryEvent], checked: dict[str, datetime]
+) -> _Starts:
+    """When each rule's and source's history starts, as far as the check needs to know:
+    `since` for anything older (the baseline is covered), else the earliest story in range;
+    a rule's history also starts no later than the check first saw it."""
+    rules: dict[str, datetime] = {}
+    sources: dict[str, datetime] = {}
+    for event in events:
+        rules[event.rule] = min(event.first, rules.get(event.rule, event.first))
+        sources[event.source] = min(event.first, sources.get(event.source, event.first))
+    old_rules, old_sources = older_than(session, since, rules, sources)
+    for rule, first in rules.items():
+        rules[rule] = min(since if rule in old_rules else first, checked[rule])
+    for source in old_sources:
+        sources[source] = since
+    return _Starts(rules, sources)
+
+
+def _history_start(key: SeriesKey, starts: _Starts) -> datetime | None:
     rule, source = key
-    candidates = [t for t in (starts.rules.get(rule), checked.get(rule)) if t is not None]
-    start = min(candidates, default=None)
+    start = starts.rules.get(rule)
     if source is None or start is None:
         return start
     source_start = starts.sources.get(source)

@@ -83,27 +83,35 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class HistoryStarts:
-    """Earliest dated story per rule and earliest dated article per source."""
+def older_than(
+    session: Session, since: datetime, rules: Iterable[str], sources: Iterable[str] = ()
+) -> tuple[set[str], set[str]]:
+    """The rules with a dated match, and the sources with a dated article, published
+    before `since`: their history reaches back past any range that starts there.
 
-    rules: dict[str, datetime]
-    sources: dict[str, datetime]
-
-
-def history_starts(session: Session) -> HistoryStarts:
-    rules = session.execute(
-        select(RuleMatchRow.rule_id, func.min(Article.published_at))
-        .join(Article, Article.id == RuleMatchRow.article_id)
-        .group_by(RuleMatchRow.rule_id)
-    )
-    sources = session.execute(
-        select(Article.source_key, func.min(Article.published_at)).group_by(Article.source_key)
-    )
-    return HistoryStarts(
-        {rule: _aware(first) for rule, first in rules if first is not None},
-        {source: _aware(first) for source, first in sources if first is not None},
-    )
+    One indexed look-up each (the oldest rows come first in the rule and source indexes),
+    where the earliest date of each would scan every match ever stored.
+    """
+    old_rules = {
+        rule
+        for rule in rules
+        if session.scalar(
+            select(RuleMatchRow.id)
+            .join(Article, Article.id == RuleMatchRow.article_id)
+            .where(RuleMatchRow.rule_id == rule, Article.published_at < since)
+            .limit(1)
+        )
+    }
+    old_sources = {
+        source
+        for source in sources
+        if session.scalar(
+            select(Article.id)
+            .where(Article.source_key == source, Article.published_at < since)
+            .limit(1)
+        )
+    }
+    return old_rules, old_sources
 
 
 @dataclass
@@ -279,15 +287,19 @@ def ranked(views: Sequence[StoryView]) -> list[StoryView]:
     )
 
 
-def rule_names(session: Session) -> dict[str, tuple[str, str]]:
-    """(name, severity) per rule id, from each rule's newest match."""
-    newest = select(func.max(RuleMatchRow.id)).group_by(RuleMatchRow.rule_id)
-    rows = session.execute(
-        select(RuleMatchRow.rule_id, RuleMatchRow.rule_name, RuleMatchRow.severity).where(
-            RuleMatchRow.id.in_(newest)
-        )
-    )
-    return {rule: (name, severity) for rule, name, severity in rows}
+def rule_names(session: Session, rules: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """(name, severity) per rule id, from each rule's newest match (one look-up each)."""
+    out = {}
+    for rule in rules:
+        row = session.execute(
+            select(RuleMatchRow.rule_name, RuleMatchRow.severity)
+            .where(RuleMatchRow.rule_id == rule)
+            .order_by(RuleMatchRow.id.desc())
+            .limit(1)
+        ).first()
+        if row is not None:
+            out[rule] = (row.rule_name, row.severity)
+    return out
 
 
 def top_story_keys(

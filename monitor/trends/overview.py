@@ -5,7 +5,7 @@ and the share marked not relevant. Shared by the overview and rules pages and th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,14 +13,7 @@ from sqlalchemy.orm import Session
 from monitor.alerts.render import plural, usual_text
 from monitor.store.models import SpikeEpisode
 from monitor.trends.chart import ChartData
-from monitor.trends.counts import (
-    DailySeries,
-    daily_series,
-    history_starts,
-    midnight,
-    rule_names,
-    source_counts,
-)
+from monitor.trends.counts import DailySeries, daily_series, midnight, older_than, rule_names
 from monitor.trends.spikes import SpikeParams, daily_spikes
 
 CHART_DAYS = 90
@@ -114,7 +107,6 @@ class Concept:
     severity: str
     daily: DailySeries  # the charted days only
     chart: ChartData
-    sources: dict[str, int]  # stories per source over the charted days
     episodes: list[Episode] = field(default_factory=list)
 
     def totals(self, first: date | None = None, last: date | None = None) -> Totals:
@@ -145,10 +137,9 @@ def concepts(
     first = end - timedelta(days=days - 1)
     baseline_start = first - timedelta(days=params.baseline_days)
     series = daily_series(session, baseline_start, end)
-    starts = history_starts(session).rules
-    names = rule_names(session)
+    old, _ = older_than(session, midnight(baseline_start), series)
+    names = rule_names(session, series)
     until = midnight(end + timedelta(days=1)) - timedelta(microseconds=1)
-    per_source = source_counts(session, midnight(first), until)
     found = episodes(session, midnight(first), until)
     out = []
     for rule in sorted(series, key=lambda r: (names.get(r, (r, ""))[0].lower(), r)):
@@ -157,7 +148,7 @@ def concepts(
         if not any(daily.stories[offset:]):
             continue
         name, severity = names.get(rule, (rule, ""))
-        chart = _chart(rule, daily, offset, first, starts.get(rule), params, highlight)
+        chart = _chart(rule, daily, offset, first, rule in old, params, highlight)
         chart.alert_days = {
             (e.opened_at.date() - first).days
             for e in found
@@ -170,7 +161,6 @@ def concepts(
                 severity,
                 daily.since(first),
                 chart,
-                per_source.get(rule, {}),
                 episodes=[e for e in found if e.rule == rule],
             )
         )
@@ -182,21 +172,22 @@ def _chart(
     daily: DailySeries,
     offset: int,
     first: date,
-    history_start: datetime | None,
+    older: bool,
     params: SpikeParams,
     highlight: tuple[date, date] | None,
 ) -> ChartData:
-    history_days = None  # days of history before daily.start (negative: it starts later)
-    if history_start is not None:
-        history_days = (daily.start - history_start.astimezone(UTC).date()).days
-    tests = daily_spikes(daily.stories, offset, history_days, params)
+    """The charted days with the daily test; history starts with the series when nothing
+    older exists (negative: days after the series' start), else no later than it."""
+    stories = daily.stories
+    history_days = 0 if older else -next((i for i, n in enumerate(stories) if n), len(stories))
+    tests = daily_spikes(stories, offset, history_days, params)
     shade = None
     if highlight is not None:
         shade = (max(0, (highlight[0] - first).days), (highlight[1] - first).days)
     return ChartData(
         name=rule,
         days=daily.days[offset:],
-        stories=daily.stories[offset:],
+        stories=stories[offset:],
         not_relevant=daily.not_relevant[offset:],
         tests=tests,
         highlight=shade,

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from review_queue import _csrf  # same folder; puts the project root on sys.path
-from sqlalchemy import insert
+from sqlalchemy import delete, insert
 from starlette.testclient import TestClient
 
 from monitor.config import ReviewSettings, Settings
@@ -37,7 +37,7 @@ from monitor.review import create_app
 from monitor.review.auth import hash_password
 from monitor.store.db import Database
 from monitor.store.migrate import upgrade
-from monitor.store.models import Article, RuleMatchRow, Story
+from monitor.store.models import Alert, Article, RuleMatchRow, SpikeEpisode, Story, TrendRule
 from monitor.trends.check import RuleInfo, check_spikes
 from monitor.trends.overview import concepts
 from monitor.trends.report import build_report, render_html, render_markdown
@@ -165,6 +165,10 @@ def main() -> int:
             f"seeded {args.stories:,} stories, {items:,} items in "
             f"{time.perf_counter() - t0:.1f} s ({path})"
         )
+
+    with db.session() as session:  # a reused file: the spike check starts afresh
+        for table in (SpikeEpisode, TrendRule, Alert):
+            session.execute(delete(table))
 
     settings = Settings(
         review=ReviewSettings(

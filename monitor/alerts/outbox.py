@@ -144,22 +144,7 @@ def enqueue_notice(
     now: datetime,
 ) -> list[models.Alert]:
     """Queue an operator notice (kind `health`) once per channel for this key."""
-    created = []
-    for channel in channels:
-        alert = models.Alert(
-            dedupe_key=f"{HEALTH}:{key}|{channel.name}",
-            kind=HEALTH,
-            channel=channel.name,
-            rules=[],
-            state=PENDING,
-            title=title,
-            body=body,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        if _add_once(session, alert):
-            created.append(alert)
-    return created
+    return _queue(session, channels, HEALTH, key, now, rules=[], title=title, body=body)
 
 
 def enqueue_payload(
@@ -174,18 +159,30 @@ def enqueue_payload(
 ) -> list[models.Alert]:
     """Queue a message whose content is computed upstream (a spike, a briefing) once per
     channel for this key. Never held: each is already a summary, sent when it happens."""
+    return _queue(
+        session, channels, kind, key, now, rules=list(rules), severity=severity, payload=payload
+    )
+
+
+def _queue(
+    session: Session,
+    channels: Iterable[Channel],
+    kind: str,
+    key: str,
+    now: datetime,
+    **columns: Any,
+) -> list[models.Alert]:
+    """One pending alert of `kind` per channel, unless this key already queued it there."""
     created = []
     for channel in channels:
         alert = models.Alert(
             dedupe_key=f"{kind}:{key}|{channel.name}",
             kind=kind,
             channel=channel.name,
-            rules=list(rules),
-            severity=severity,
             state=PENDING,
-            payload=payload,
             next_attempt_at=now,
             created_at=now,
+            **columns,
         )
         if _add_once(session, alert):
             created.append(alert)

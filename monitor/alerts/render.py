@@ -286,6 +286,24 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
     return f"{count} {noun if count == 1 else many or noun + 's'}"
 
 
+def spike_headline(
+    rule: str,
+    source: str | None,
+    stories: int,
+    window_hours: int,
+    sources: int,
+    usual: tuple[int, int],
+) -> str:
+    """"chlorine: 7 stories in 24 h from 3 sources, usual 0–1" (a source's own: "chlorine
+    at rt_arabic: 5 stories in 24 h, usual 0")."""
+    where = f" at {source}" if source else ""
+    spread = "" if source else f" from {plural(sources, 'source')}"
+    return (
+        f"{rule}{where}: {plural(stories, 'story', 'stories')} "
+        f"in {window_hours} h{spread}, {usual_text(*usual)}"
+    )
+
+
 @dataclass(frozen=True)
 class SpikeView:
     """A spike: `stories` in `window_hours` where `usual` is the baseline's 10th-90th
@@ -306,11 +324,8 @@ class SpikeView:
 
     @property
     def headline(self) -> str:
-        where = f" at {self.source}" if self.source else ""
-        spread = "" if self.source else f" from {plural(len(self.sources), 'source')}"
-        return (
-            f"{self.rule}{where}: {plural(self.stories, 'story', 'stories')} "
-            f"in {self.window_hours} h{spread}, {usual_text(*self.usual)}"
+        return spike_headline(
+            self.rule, self.source, self.stories, self.window_hours, len(self.sources), self.usual
         )
 
     def as_json(self) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.alerts.render import plural, usual_text
+from monitor.alerts.render import spike_headline
 from monitor.store.models import SpikeEpisode
 from monitor.trends.chart import ChartData
 from monitor.trends.counts import DailySeries, daily_series, midnight, older_than, rule_names
@@ -53,11 +53,8 @@ class Episode:
 
     @property
     def headline(self) -> str:
-        where = f" at {self.source}" if self.source else ""
-        spread = f" from {plural(len(self.sources), 'source')}" if self.source is None else ""
-        return (
-            f"{self.rule}{where}: {plural(self.stories, 'story', 'stories')} in "
-            f"{self.window_hours} h{spread}, {usual_text(*self.usual)}"
+        return spike_headline(
+            self.rule, self.source, self.stories, self.window_hours, len(self.sources), self.usual
         )
 
     def as_json(self) -> dict[str, object]:

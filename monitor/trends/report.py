@@ -48,6 +48,7 @@ from monitor.alerts.render import (
     safe_url,
 )
 from monitor.config import Settings
+from monitor.review.queries import iso_published
 from monitor.store.db import Database
 from monitor.trends.changes import ChangeLog, ChangeReader, refetched_edits
 from monitor.trends.chart import legend, svg_chart
@@ -142,9 +143,7 @@ def _member_json(m: Member) -> dict[str, Any]:
         "language": m.language,
         "title": m.title,
         "url": m.url,
-        "published": (m.published.date() if m.published_is_date else m.published).isoformat()
-        if m.published
-        else None,
+        "published": iso_published(m.published, m.published_is_date),
         "state": m.state,
     }
 

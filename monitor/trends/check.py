@@ -89,27 +89,30 @@ def check_spikes(
     windows = sorted(set(trends.windows_hours))
     since = now - timedelta(hours=windows[-1], days=params.baseline_days)
     report = CheckReport(now)
-    with db.session() as session:
-        checked = _first_checked(session, known, now)
+    # the counting reads in a read-only transaction; the write lock (SQLite's BEGIN
+    # IMMEDIATE) is taken only for the few rows the check changes
+    with db.session(readonly=True) as session:
+        seen = {r.rule_id: r.first_checked_at for r in session.scalars(select(TrendRule))}
+        checked = {**dict.fromkeys(known, now), **seen}
         events = [e for e in story_events(session, since, now) if e.rule in known]
         series = _series(events, trends.per_source)
         starts = _history_starts(session, since, events, checked)
+    found: dict[str, dict[SeriesKey, list[Assessment]]] = defaultdict(dict)
+    for key, times in series.items():
+        start = _history_start(key, starts)
+        results = [
+            a for w in windows if (a := assess_window(list(times.values()), now, w, start, params))
+        ]
+        found[key[0]][key] = results
+        report.series += 1
+        if not results:
+            report.cold.append(label(key))
+    with db.session() as session:
+        session.add_all(TrendRule(rule_id=r, first_checked_at=now) for r in known.keys() - seen)
         open_episodes = {
             e.rule_id: e
             for e in session.scalars(select(SpikeEpisode).where(SpikeEpisode.closed_at.is_(None)))
         }
-        found: dict[str, dict[SeriesKey, list[Assessment]]] = defaultdict(dict)
-        for key, times in series.items():
-            start = _history_start(key, starts)
-            results = [
-                a
-                for w in windows
-                if (a := assess_window(list(times.values()), now, w, start, params))
-            ]
-            found[key[0]][key] = results
-            report.series += 1
-            if not results:
-                report.cold.append(label(key))
         for rule_id in sorted(set(found) | set(open_episodes)):
             carried_on = rule_id in open_episodes
             episode = _step(session, rule_id, found.get(rule_id, {}), open_episodes, trends, now)
@@ -124,17 +127,6 @@ def check_spikes(
             log.info("spike: %s", spike.view.headline)
             report.alerts += _enqueue(session, episode, rule, spike.view, settings, now)
     return report
-
-
-def _first_checked(
-    session: Session, known: dict[str, RuleInfo], now: datetime
-) -> dict[str, datetime]:
-    """When the check first saw each rule (now, for a rule it has not seen before)."""
-    seen = {r.rule_id: r.first_checked_at for r in session.scalars(select(TrendRule))}
-    for rule_id in known.keys() - seen.keys():
-        session.add(TrendRule(rule_id=rule_id, first_checked_at=now))
-        seen[rule_id] = now
-    return seen
 
 
 def _series(events: Sequence[StoryEvent], per_source: bool) -> dict[SeriesKey, dict[int, datetime]]:

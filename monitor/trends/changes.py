@@ -7,7 +7,7 @@ plainly what it does not know rather than print "no removals".
 `refetched_edits` reads what the store records today: a flagged article whose page was
 fetched again with a different text is re-extracted in place (`PageOutcome` "updated"),
 and that fetch is kept as a raw page marked `done`; every such raw page after the first
-is an edit. Removals, moves and block pages are not recorded by this version.
+is an edit. Removals, moves and restorations are not recorded by this version.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session, aliased
 
 from monitor.store.models import Article, RawPage, RuleMatchRow
 
-EDITED, REMOVED, MOVED, BLOCKED = "edited", "removed", "moved", "blocked"
-KINDS = (EDITED, REMOVED, MOVED, BLOCKED)
-PLURALS = {EDITED: "edits", REMOVED: "removals", MOVED: "moves", BLOCKED: "block pages"}
+# the kinds of issue 15's article_changes; a block page is a failed check, not a change
+EDITED, REMOVED, MOVED, RESTORED = "edited", "removed", "moved", "restored"
+KINDS = (EDITED, REMOVED, MOVED, RESTORED)
+PLURALS = {EDITED: "edits", REMOVED: "removals", MOVED: "moves", RESTORED: "restorations"}
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class ChangeRecord:
     title: str
     url: str
     rules: tuple[str, ...] = ()
-    detail: str | None = None  # e.g. "title changed", "HTTP 410"
+    detail: str | None = None  # e.g. "HTTP 410", "rules stopped matching: chlorine"
 
     def as_json(self) -> dict[str, object]:
         return {

@@ -97,7 +97,7 @@ def test_report_counts_stories_not_copies(report_db: Database) -> None:
     changes = data["changes"]
     assert [r["kind"] for r in changes["records"]] == ["edited"]
     assert changes["records"][0]["rules"] == ["chlorine"]
-    assert changes["untracked"] == ["removed", "moved", "blocked"]
+    assert changes["untracked"] == ["removed", "moved", "restored"]
 
 
 def test_markdown_and_html_keep_scraped_text_inert(report_db: Database) -> None:

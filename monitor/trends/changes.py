@@ -100,19 +100,25 @@ def refetched_edits(session: Session, since: datetime, until: datetime) -> Chang
         )
         .order_by(RawPage.fetched_at, RawPage.id)
     ).all()
-    rules: dict[int, list[str]] = {}
-    if rows:
-        for article_id, rule in session.execute(
-            select(RuleMatchRow.article_id, RuleMatchRow.rule_id).where(
-                RuleMatchRow.article_id.in_({r[0] for r in rows})
-            )
-        ):
-            rules.setdefault(article_id, []).append(rule)
+    rules = rules_of(session, {r[0] for r in rows})
     return ChangeLog(
         [
-            ChangeRecord(id_, EDITED, at, source, title, url, tuple(sorted(rules.get(id_, []))))
+            ChangeRecord(id_, EDITED, at, source, title, url, rules.get(id_, ()))
             for id_, at, source, title, url in rows
         ],
         tracked=(EDITED,),
         note="edits: pages fetched again whose text changed; the article shows the newest text",
     )
+
+
+def rules_of(session: Session, article_ids: set[int]) -> dict[int, tuple[str, ...]]:
+    """The rules each of these articles matched, sorted (for `ChangeRecord.rules`)."""
+    found: dict[int, list[str]] = {}
+    if article_ids:
+        for article_id, rule in session.execute(
+            select(RuleMatchRow.article_id, RuleMatchRow.rule_id).where(
+                RuleMatchRow.article_id.in_(article_ids)
+            )
+        ):
+            found.setdefault(article_id, []).append(rule)
+    return {article_id: tuple(sorted(rules)) for article_id, rules in found.items()}

@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "monitor.review.commands",
     "monitor.service.commands",
     "monitor.versions.commands",
+    "monitor.trends.commands",
 )
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 ENV_CONFIG = "MONITOR_CONFIG"
 ENV_DATABASE_URL = "MONITOR_DATABASE_URL"
@@ -111,6 +111,42 @@ class RecheckSettings(_Section):
 
 def _alert_changes() -> list[ChangeKind]:
     return ["edited", "removed"]
+class BriefingSettings(_Section):
+    """The scheduled briefing (`monitor report` in short) sent through the outbox."""
+
+    cron: str | None = None  # crontab line in UTC, e.g. "0 6 * * mon"; None: not sent
+    days: float = Field(7, gt=0)  # the period each briefing covers, ending when it is sent
+    tags: list[str] = Field(default_factory=lambda: ["briefing"])  # channels tagged so get it
+
+    @field_validator("cron")
+    @classmethod
+    def _crontab(cls, value: str | None) -> str | None:
+        if value is not None:
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(value)
+            except ValueError as exc:
+                raise ValueError(f"not a crontab line ({exc})") from None
+        return value
+
+
+class TrendsSettings(_Section):
+    """Spike detection; the method and why these defaults: monitor/trends/spikes.py."""
+
+    windows_hours: list[Annotated[int, Field(ge=1, le=168)]] = Field(
+        default_factory=lambda: [1, 24], min_length=1
+    )
+    baseline_days: int = Field(28, ge=7, le=365)
+    min_history_days: int = Field(14, ge=1)
+    min_stories: int = Field(3, ge=1)
+    alpha: float = Field(0.001, gt=0, lt=0.5)
+    floor_per_day: float = Field(0.1, gt=0)
+    quiet_hours: float = Field(12, ge=0)
+    per_source: bool = True
+    check_minutes: float = Field(15, gt=0)
+    top_stories: int = Field(5, ge=1, le=50)
+    briefing: BriefingSettings = Field(default_factory=BriefingSettings)
 
 
 class Settings(_Section):
@@ -124,6 +160,7 @@ class Settings(_Section):
     notify: NotifySettings = Field(default_factory=NotifySettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
     recheck: RecheckSettings = Field(default_factory=RecheckSettings)
+    trends: TrendsSettings = Field(default_factory=TrendsSettings)
 
     @property
     def db_url(self) -> str:

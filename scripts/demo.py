@@ -12,6 +12,7 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
@@ -52,6 +53,16 @@ def monitor(config: Path, *args: str) -> str:
     return result.stdout
 
 
+def write_report(config: Path) -> Path:
+    """`monitor report` as HTML over the month before the newest flagged item."""
+    items = json.loads(monitor(config, "queue", "list", "--json", "--limit", "1"))
+    newest = date.fromisoformat(items[0]["published"][:10]) if items else date.today()
+    target = config.parent / "report.html"
+    since = (newest - timedelta(days=30)).isoformat()
+    monitor(config, "report", "--since", since, "--format", "html", "-o", str(target))
+    return target
+
+
 def main() -> int:
     shutil.rmtree(DATA, ignore_errors=True)
     DATA.mkdir(parents=True)
@@ -72,6 +83,8 @@ def main() -> int:
             print(f"--- {message.json.get('title')}\n{message.json.get('message')}\n")
         if not endpoint.received:
             raise SystemExit("demo: no alert arrived")
+        report = write_report(config)
+        print(f"== briefing (monitor report): {report}\n")
     print(f"data kept in {DATA} (config: {config}); try:\n"
           f"  .venv/bin/monitor --config {config} queue list --json\n"
           f"  MONITOR_ADMIN_PASSWORD=choose-one .venv/bin/monitor --config {config} serve")

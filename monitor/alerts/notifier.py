@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, selectinload
 from monitor.alerts.changes import CHANGE
 from monitor.alerts.channels import Channel, load_channels
 from monitor.alerts.outbox import (
+    BRIEFING,
     BUNDLED,
     DIGEST,
     FAILED,
@@ -44,17 +45,22 @@ from monitor.alerts.outbox import (
     RETRYING,
     SENDING,
     SENT,
+    SPIKE,
     bundle_held,
     enqueue_notice,
 )
 from monitor.alerts.render import (
+    BriefingView,
     Format,
     ItemView,
     MatchView,
     Message,
+    SpikeView,
+    render_briefing,
     render_bundle,
     render_item,
     render_notice,
+    render_spike,
 )
 from monitor.config import NotifySettings, Settings
 from monitor.log import redact
@@ -317,6 +323,10 @@ def _message(session: Session, alert: models.Alert, base_url: str) -> Message | 
     if alert.kind == ITEM:
         views = _item_views(session, [alert], base_url)
         return render_item(views[0]) if views else None
+    if alert.kind == SPIKE and alert.payload:
+        return render_spike(alert.id, SpikeView.from_json(alert.payload), base_url)
+    if alert.kind == BRIEFING and alert.payload:
+        return render_briefing(alert.id, BriefingView.from_json(alert.payload), base_url)
     children = session.scalars(
         select(models.Alert)
         .where(models.Alert.parent_id == alert.id, models.Alert.state == BUNDLED)

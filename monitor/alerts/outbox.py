@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +41,7 @@ HELD, BUNDLED = "held", "bundled"
 PENDING, SENDING, SENT, RETRYING, FAILED = "pending", "sending", "sent", "retrying", "failed"
 STATES = (HELD, BUNDLED, PENDING, SENDING, SENT, RETRYING, FAILED)
 ITEM, DIGEST, SUMMARY, HEALTH = "item", "digest", "summary", "health"
+SPIKE, BRIEFING = "spike", "briefing"  # content in Alert.payload (monitor/trends)
 
 
 def alert_subject(article: models.Article) -> str:
@@ -142,18 +144,45 @@ def enqueue_notice(
     now: datetime,
 ) -> list[models.Alert]:
     """Queue an operator notice (kind `health`) once per channel for this key."""
+    return _queue(session, channels, HEALTH, key, now, rules=[], title=title, body=body)
+
+
+def enqueue_payload(
+    session: Session,
+    channels: Iterable[Channel],
+    kind: str,
+    key: str,
+    payload: dict[str, Any],
+    now: datetime,
+    rules: Sequence[str] = (),
+    severity: str | None = None,
+) -> list[models.Alert]:
+    """Queue a message whose content is computed upstream (a spike, a briefing) once per
+    channel for this key. Never held: each is already a summary, sent when it happens."""
+    return _queue(
+        session, channels, kind, key, now, rules=list(rules), severity=severity, payload=payload
+    )
+
+
+def _queue(
+    session: Session,
+    channels: Iterable[Channel],
+    kind: str,
+    key: str,
+    now: datetime,
+    **columns: Any,
+) -> list[models.Alert]:
+    """One pending alert of `kind` per channel, unless this key already queued it there."""
     created = []
     for channel in channels:
         alert = models.Alert(
-            dedupe_key=f"{HEALTH}:{key}|{channel.name}",
-            kind=HEALTH,
+            dedupe_key=f"{kind}:{key}|{channel.name}",
+            kind=kind,
             channel=channel.name,
-            rules=[],
             state=PENDING,
-            title=title,
-            body=body,
             next_attempt_at=now,
             created_at=now,
+            **columns,
         )
         if _add_once(session, alert):
             created.append(alert)

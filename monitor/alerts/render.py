@@ -18,8 +18,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal
+from datetime import datetime, timedelta
+from typing import Any, Literal
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 Format = Literal["text", "html", "markdown"]
@@ -237,3 +238,253 @@ def render_notice(notice_id: int, title: str, body: str, label: str = "Notice") 
         return style.line_break.join([*lines, f"{label} #{notice_id}"])
 
     return _render(clean(title, 200), build)
+
+
+# -- trend messages: a spike, the scheduled briefing ------------------------------------
+# Their content is computed upstream (monitor/trends) and stored as JSON on the alert row
+# (`Alert.payload`), so a message says what was true when the spike was found.
+
+
+@dataclass(frozen=True)
+class StoryLine:
+    """One story in a trend message: its first item, how many copies and sources."""
+
+    title: str
+    source: str
+    url: str
+    item_id: int
+    members: int
+    sources: int
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StoryLine:
+        return cls(
+            str(data["title"]),
+            str(data["source"]),
+            str(data["url"]),
+            int(data["item_id"]),
+            int(data["members"]),
+            int(data["sources"]),
+        )
+
+
+def _story_line(story: StoryLine, style: _Style, budget: int, base_url: str) -> str:
+    esc = style.escape
+    title = clean(story.title, budget) or "(no title)"
+    size = plural(story.members, "item")
+    if story.sources > 1:
+        size += f", {story.sources} sources"
+    return f"• {_isolate(esc(title))} · {esc(story.source)} · {size} · " + style.link(
+        "review", f"{base_url}/item/{story.item_id}"
+    )
+
+
+def usual_text(low: int, high: int) -> str:
+    return f"usual {low}" if low == high else f"usual {low}–{high}"
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
+def spike_headline(
+    rule: str,
+    source: str | None,
+    stories: int,
+    window_hours: int,
+    sources: int,
+    usual: tuple[int, int],
+) -> str:
+    """"chlorine: 7 stories in 24 h from 3 sources, usual 0–1" (a source's own: "chlorine
+    at rt_arabic: 5 stories in 24 h, usual 0")."""
+    where = f" at {source}" if source else ""
+    spread = "" if source else f" from {plural(sources, 'source')}"
+    return (
+        f"{rule}{where}: {plural(stories, 'story', 'stories')} "
+        f"in {window_hours} h{spread}, {usual_text(*usual)}"
+    )
+
+
+@dataclass(frozen=True)
+class SpikeView:
+    """A spike: `stories` in `window_hours` where `usual` is the baseline's 10th-90th
+    percentile; `source` is None for the rule over every source."""
+
+    rule: str
+    name: str
+    severity: str
+    source: str | None
+    window_hours: int
+    stories: int
+    sources: dict[str, int]
+    usual: tuple[int, int]
+    expected: float
+    p_value: float
+    opened_at: datetime
+    top: tuple[StoryLine, ...]
+
+    @property
+    def headline(self) -> str:
+        return spike_headline(
+            self.rule, self.source, self.stories, self.window_hours, len(self.sources), self.usual
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "name": self.name,
+            "severity": self.severity,
+            "source": self.source,
+            "window_hours": self.window_hours,
+            "stories": self.stories,
+            "sources": self.sources,
+            "usual": list(self.usual),
+            "expected": self.expected,
+            "p_value": self.p_value,
+            "opened_at": self.opened_at.isoformat(),
+            "top": [vars(s) for s in self.top],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SpikeView:
+        low, high = data["usual"]
+        return cls(
+            rule=str(data["rule"]),
+            name=str(data["name"]),
+            severity=str(data["severity"]),
+            source=data.get("source"),
+            window_hours=int(data["window_hours"]),
+            stories=int(data["stories"]),
+            sources={str(k): int(v) for k, v in data["sources"].items()},
+            usual=(int(low), int(high)),
+            expected=float(data["expected"]),
+            p_value=float(data["p_value"]),
+            opened_at=datetime.fromisoformat(data["opened_at"]),
+            top=tuple(StoryLine.from_json(s) for s in data["top"]),
+        )
+
+
+def render_spike(alert_id: int, spike: SpikeView, base_url: str) -> Message:
+    """ "chlorine: 7 stories in 24 h from 3 sources, usual 0–1", with the top stories."""
+    base_url = base_url.rstrip("/")
+    title = f"[spike] {spike.headline} (alert #{alert_id})"
+    since = (spike.opened_at - timedelta(hours=spike.window_hours)).date().isoformat()
+    queue = f"{base_url}/?" + urlencode({"rule": spike.rule, "state": "all", "since": since})
+
+    def build(fmt: Format, budget: int) -> str:
+        style = _STYLES[fmt]
+        esc = style.escape
+        by_source = sorted(spike.sources.items(), key=lambda kv: (-kv[1], kv[0]))
+        lines = [
+            style.bold(esc(f"SPIKE · {spike.name} ({spike.severity})")),
+            esc(spike.headline),
+            "Sources: " + esc(", ".join(f"{s} {n}" for s, n in by_source)),
+            esc(
+                f"Expected about {spike.expected:.1f} per {spike.window_hours} h "
+                f"(p = {spike.p_value:.1g})"
+            ),
+            "Top stories:" if spike.top else "",
+            *(_story_line(s, style, budget, base_url) for s in spike.top),
+            style.link("Queue", queue),
+            style.link("Overview", f"{base_url}/overview#rule-{spike.rule}"),
+            f"Alert #{alert_id}",
+        ]
+        return style.line_break.join(line for line in lines if line)
+
+    return _render(clean(title, 200), build)
+
+
+@dataclass(frozen=True)
+class ConceptLine:
+    rule: str
+    name: str
+    stories: int
+    items: int
+    sources: dict[str, int]
+    spikes: int
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ConceptLine:
+        return cls(
+            str(data["rule"]),
+            str(data["name"]),
+            int(data["stories"]),
+            int(data["items"]),
+            {str(k): int(v) for k, v in data["sources"].items()},
+            int(data["spikes"]),
+        )
+
+
+@dataclass(frozen=True)
+class BriefingView:
+    """The scheduled briefing, short enough for a phone; `monitor report` has the rest."""
+
+    since: datetime
+    until: datetime
+    concepts: tuple[ConceptLine, ...]
+    top: tuple[StoryLine, ...]
+    spikes: tuple[str, ...]  # headlines
+    changes: int | None  # edits and removals in the period; None: not tracked
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+            "concepts": [vars(c) for c in self.concepts],
+            "top": [vars(s) for s in self.top],
+            "spikes": list(self.spikes),
+            "changes": self.changes,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BriefingView:
+        return cls(
+            since=datetime.fromisoformat(data["since"]),
+            until=datetime.fromisoformat(data["until"]),
+            concepts=tuple(ConceptLine.from_json(c) for c in data["concepts"]),
+            top=tuple(StoryLine.from_json(s) for s in data["top"]),
+            spikes=tuple(str(s) for s in data["spikes"]),
+            changes=None if data.get("changes") is None else int(data["changes"]),
+        )
+
+
+def render_briefing(alert_id: int, briefing: BriefingView, base_url: str) -> Message:
+    base_url = base_url.rstrip("/")
+    period = f"{briefing.since:%Y-%m-%d} to {briefing.until:%Y-%m-%d}"
+    title = f"Briefing {period} (message #{alert_id})"
+
+    def build(fmt: Format, budget: int) -> str:
+        style = _STYLES[fmt]
+        esc = style.escape
+        lines = [style.bold(esc(f"Briefing {period} (UTC)"))]
+        for c in briefing.concepts:
+            spikes = f", {plural(c.spikes, 'spike')}" if c.spikes else ""
+            lines.append(
+                esc(
+                    f"• {c.name}: {plural(c.stories, 'story', 'stories')} "
+                    f"({plural(c.items, 'item')}) from {plural(len(c.sources), 'source')}{spikes}"
+                )
+            )
+        if briefing.spikes:
+            lines.append(style.bold("Spikes"))
+            lines += [esc(f"• {s}") for s in briefing.spikes]
+        if briefing.top:
+            lines.append(style.bold("Top stories"))
+            lines += [_story_line(s, style, budget, base_url) for s in briefing.top]
+        if briefing.changes is not None:
+            lines.append(esc(f"Edits and removals: {briefing.changes}"))
+        lines.append(style.link("Overview", f"{base_url}/overview"))
+        lines.append(f"Message #{alert_id}")
+        return style.line_break.join(lines)
+
+    return _render(clean(title, 200), build)
+
+
+def markdown_line(value: str, limit: int = 300) -> str:
+    """One line of scraped text for a Markdown document: cleaned, cut, escaped."""
+    return _markdown_escape(clean(value, limit))
+
+
+def safe_url(url: str) -> str | None:
+    """The URL, cleaned, if it is an http(s) link; None for anything a page must not link."""
+    return _safe_url(url)

@@ -50,6 +50,9 @@ from monitor.review.highlight import highlight, strip_bidi_controls
 from monitor.review.history import edit_views, stopped_rules
 from monitor.store.db import Database
 from monitor.store.models import utcnow
+from monitor.trends import chart as trend_chart
+from monitor.trends.overview import CHART_DAYS, concepts
+from monitor.trends.spikes import SpikeParams
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,10 @@ STATE_LABELS = {
     "not_relevant": "Not relevant",
     "escalated": "Escalated",
 }
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
 
 
 class BadParameter(ValueError):
@@ -227,9 +234,10 @@ def filter_params(flt: queries.QueueFilter) -> dict[str, str]:
 class ReviewApp:
     """Routes and the state they share (database, users, templates)."""
 
-    def __init__(self, db: Database, users: Users) -> None:
+    def __init__(self, db: Database, users: Users, spikes: SpikeParams | None = None) -> None:
         self.db = db
         self.users = users
+        self.spikes = spikes or SpikeParams()
         self.limiter = LoginLimiter()
         self.templates = make_templates()
         self._options: tuple[float, queries.FilterOptions] | None = None
@@ -246,6 +254,7 @@ class ReviewApp:
             ),
             Route("/decide", self.decide, methods=["POST"], name="decide"),
             Route("/rules", self.rules, methods=["GET"], name="rules"),
+            Route("/overview", self.overview, methods=["GET"], name="overview"),
             Route("/login", self.login_form, methods=["GET"], name="login"),
             Route("/login", self.login, methods=["POST"]),
             Route("/logout", self.logout, methods=["POST"], name="logout"),
@@ -355,7 +364,23 @@ class ReviewApp:
     def rules(self, request: Request) -> Response:
         with self.db.session(readonly=True) as session:
             stats = queries.rule_stats(session)
-        return self.render(request, "rules.html", stats=stats)
+            trends = {c.rule: c for c in concepts(session, _today(), params=self.spikes)}
+        return self.render(
+            request, "rules.html", stats=stats, trends=trends, chart=trend_chart.svg_chart
+        )
+
+    def overview(self, request: Request) -> Response:
+        with self.db.session(readonly=True) as session:
+            found = concepts(session, _today(), params=self.spikes)
+        return self.render(
+            request,
+            "overview.html",
+            concepts=found,
+            days=CHART_DAYS,
+            open_spikes=[e for c in found for e in c.episodes if e.closed_at is None],
+            legend=trend_chart.legend(),
+            chart=trend_chart.svg_chart,
+        )
 
     # -- actions ------------------------------------------------------------------------
 
@@ -450,7 +475,7 @@ def create_app(
     if not secret:
         secret = secrets.token_urlsafe(32)
         log.warning("review.session_secret is not set: sessions end when the server restarts")
-    app = ReviewApp(db, users)
+    app = ReviewApp(db, users, SpikeParams.from_settings(settings.trends))
     public = {"/login", *public_paths}
 
     def is_public(path: str) -> bool:

@@ -29,6 +29,7 @@ from monitor.service.cycle import CycleReport, SourceCycle, ensure_sources
 from monitor.service.isolation import Children
 from monitor.service.pipeline import Matcher
 from monitor.service.recheck import Rechecker, schedule_rechecks
+from monitor.service.trendjobs import schedule_trend_jobs
 from monitor.service.web import ServiceMetrics, WebServer, make_web_app
 from monitor.service.wiring import make_pipeline
 from monitor.store.db import Database
@@ -40,6 +41,7 @@ LEASE_TTL = timedelta(seconds=30)
 HEARTBEAT_SECONDS = 5.0
 MIN_MISFIRE_GRACE = 30
 RULES_POLL_SECONDS = 5.0
+OTHER_JOBS = 6  # threads beside the crawls: drain, heartbeat, rules, recheck, spikes, briefing
 # imported once by the fork server, so each crawl child starts in milliseconds
 CRAWL_MODULES = (
     "monitor.service.cycle",
@@ -86,7 +88,7 @@ class Daemon:
         )
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
-            executors={"default": ThreadPoolExecutor(max_workers=len(sources) + 4)},  # + recheck
+            executors={"default": ThreadPoolExecutor(max_workers=len(sources) + OTHER_JOBS)},
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
@@ -156,6 +158,15 @@ class Daemon:
             self.scheduler.add_job(
                 self.rules_poll, "interval", id="rules", seconds=RULES_POLL_SECONDS
             )
+        schedule_trend_jobs(
+            self.scheduler,
+            self.db,
+            self.settings,
+            self.pipeline.rules,
+            self.owner,
+            self.stopping,
+            now,
+        )
 
     def run(self) -> None:
         """Start, then block until a stop signal; stop cleanly."""

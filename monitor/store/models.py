@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -196,6 +197,17 @@ class Article(Base):
     )
 
 
+# The trend counts (monitor/trends/counts.py) read these columns of every article in a
+# date range; with all of them in one index SQLite answers without reading article rows.
+Index(
+    "ix_articles_trends",
+    Article.published_at,
+    Article.story_id,
+    Article.source_key,
+    Article.review_state,
+)
+
+
 @event.listens_for(Article, "before_insert")
 @event.listens_for(Article, "before_update")
 def _fill_search_text(_mapper: Any, _conn: Any, article: Article) -> None:
@@ -241,6 +253,7 @@ class Alert(Base):
     parent_id: Mapped[int | None] = mapped_column(Integer, index=True)  # digest bundling it
     body: Mapped[str | None] = mapped_column(CleanText)  # for digest/summary/health messages
     title: Mapped[str | None] = mapped_column(CleanText)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # spike/briefing content
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -375,3 +388,41 @@ class ArticleWatch(Base):
     etag: Mapped[str | None] = mapped_column(String(500))
     last_modified: Mapped[str | None] = mapped_column(String(100))
     body_sha256: Mapped[str | None] = mapped_column(String(64))  # of the last decoded 200 body
+
+
+# -- trends (issue 16) ----------------------------------------------------------------------
+
+
+class SpikeEpisode(Base):
+    """A run of spike checks that found a rule unusually busy (over all sources, or at
+    `source_key`, whichever the check found first). Opened, and alerted, by the first check
+    that finds the spike; open while checks still find one; closed after
+    `trends.quiet_hours` without one. One episode per rule at a time."""
+
+    __tablename__ = "spike_episodes"
+    __table_args__ = (Index("ix_spike_episodes_open", "rule_id", "closed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(100))
+    source_key: Mapped[str | None] = mapped_column(String(64))  # None: all sources together
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_spike_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_hours: Mapped[int] = mapped_column(Integer)
+    stories: Mapped[int] = mapped_column(Integer)  # in the window, when it opened
+    peak: Mapped[int] = mapped_column(Integer)  # most stories in one window while open
+    expected: Mapped[float] = mapped_column(Float)  # baseline stories per window
+    usual_low: Mapped[int] = mapped_column(Integer)
+    usual_high: Mapped[int] = mapped_column(Integer)
+    p_value: Mapped[float] = mapped_column(Float)
+    sources: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # stories per source
+    story_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # top stories, best first
+
+
+class TrendRule(Base):
+    """When the spike check first saw a rule: its history starts no later than that."""
+
+    __tablename__ = "trend_rules"
+
+    rule_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    first_checked_at: Mapped[datetime] = mapped_column(UTCDateTime)

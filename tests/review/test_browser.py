@@ -22,6 +22,7 @@ from monitor.review.app import create_app
 from monitor.store.db import Database
 
 from .conftest import PASSWORD, USER, item_fixtures, store_items
+from .trend_history import spike_history
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -160,3 +161,31 @@ def test_xss_item_is_inert_in_the_browser(server: tuple[str, dict[str, int]], pa
     assert page.locator("main img, main svg, main script").count() == 0
     assert page.locator("a[href^='javascript']").count() == 0
     page.goto(f"{base}/?q=script")  # the dialog handler fails the test if anything ran
+
+
+def test_overview_charts_render(server: tuple[str, dict[str, int]], page: Any, db: Database,
+                                tmp_path: Path) -> None:
+    base, _ = server
+    spike_history(db, tmp_path)
+    page.goto(f"{base}/login?next=/overview")
+    page.fill("input[name=user]", USER)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/overview")
+    charts = page.locator("section.concept svg.chart")
+    # one chart per concept: chlorine, astana, and the fixture items' rules while recent
+    assert charts.count() == page.locator("section.concept").count() >= 2
+    for i in range(charts.count()):
+        box = charts.nth(i).bounding_box()
+        assert box is not None and box["width"] > 600 and box["height"] > 100
+    chlorine = page.locator("#rule-chlorine svg.chart")
+    bars = chlorine.locator("rect.bar")
+    assert bars.count() > 20
+    spike = chlorine.locator("g.day.spike rect.bar").last
+    assert spike.evaluate("el => el.getAttribute('fill')") == "#c62828"
+    assert spike.bounding_box()["height"] > bars.first.bounding_box()["height"]
+    assert chlorine.locator("path.alert-mark").count() == 1
+    assert "spike" in chlorine.locator("g.day.spike title").last.text_content()
+    shoot(page, "overview.png", tmp_path)
+    page.goto(f"{base}/rules")
+    assert page.locator("td.trend svg.chart").count() >= 2

@@ -22,9 +22,11 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    cast,
     event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from monitor.text.arabic import normalize_arabic
 
@@ -190,6 +192,15 @@ class Article(Base):
     )
 
 
+ENCODING_SUSPECT = "encoding_suspect"  # the text looks mis-decoded (monitor.extract)
+
+
+def has_flag(flags: Any, flag: str) -> ColumnElement[bool]:
+    """Articles whose `flags` list holds `flag`: a match on the JSON text, which reads the
+    same on SQLite and PostgreSQL (their JSON operators differ)."""
+    return cast(flags, Text).like(f'%"{flag}"%')
+
+
 @event.listens_for(Article, "before_insert")
 @event.listens_for(Article, "before_update")
 def _fill_search_text(_mapper: Any, _conn: Any, article: Article) -> None:
@@ -263,3 +274,23 @@ class Lock(Base):
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     owner: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RobotsTxt(Base):
+    """Per public host: the last robots.txt that could be read, and how reading it goes.
+
+    A crawl that cannot read robots.txt (5xx, timeout, refused, not a robots file) uses this
+    copy while it is younger than `crawl.robots_max_age_hours`, else crawls nothing there.
+    """
+
+    __tablename__ = "robots_txt"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    source_key: Mapped[str] = mapped_column(String(64), index=True)
+    body: Mapped[str | None] = mapped_column(Text)  # the rules; None: no robots.txt (404/410)
+    status: Mapped[int | None] = mapped_column(Integer)  # of the copy; None: never read
+    fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the copy was read
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # unreadable in a row
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))

@@ -100,6 +100,7 @@ class Daemon:
         """Claim the database, schedule the jobs, start the web server; raises AlreadyRunning."""
         if logging.getLogger().level > logging.DEBUG:  # one line per job run is noise
             logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        self.db.warn_if_on_network_filesystem()
         self.lease_name = locks.claim_daemon(self.db, self.owner, self.worker, LEASE_TTL)
         self.last_heartbeat = time.monotonic()
         ensure_sources(self.db, self.sources)

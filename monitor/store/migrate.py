@@ -54,7 +54,8 @@ def _run(db: Database, cfg: Config, step: str, revision: str) -> None:
 def upgrade(db: Database, revision: str = "head", alembic_dir: Path = ALEMBIC_DIR) -> None:
     cfg = alembic_config(db, alembic_dir)
     before = current_revision(db)
-    target = ScriptDirectory.from_config(cfg).as_revision_number(revision)
+    number = ScriptDirectory.from_config(cfg).as_revision_number(revision)
+    target = number if isinstance(number, str) or number is None else ",".join(number)
     if before == target:
         return
     backup = _backup(db) if before is not None else None

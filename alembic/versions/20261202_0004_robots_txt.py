@@ -1,4 +1,8 @@
-"""robots.txt kept per host: the last copy read and its failures
+"""robots.txt kept per host (the last copy read and its failures); article marks
+
+Marks are the extraction flags that need a reader (encoding_suspect), as rows the review
+queue can find on an index. Existing mis-decoded articles are marked and, when no rule
+matched them, put in the queue as new.
 
 Revision ID: 0004
 Revises: 0001
@@ -33,8 +37,22 @@ def upgrade() -> None:
     with op.batch_alter_table('robots_txt', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_robots_txt_source_key'), ['source_key'], unique=False)
 
+    op.create_table('article_marks',
+    sa.Column('article_id', sa.Integer(), nullable=False),
+    sa.Column('mark', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['article_id'], ['articles.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('article_id', 'mark')
+    )
+    suspect = "CAST(flags AS TEXT) LIKE '%\"encoding_suspect\"%'"
+    op.execute(
+        "INSERT INTO article_marks (article_id, mark) "
+        f"SELECT id, 'encoding_suspect' FROM articles WHERE {suspect}"
+    )
+    op.execute(f"UPDATE articles SET review_state = 'new' WHERE review_state = 'unflagged' AND {suspect}")
+
 
 def downgrade() -> None:
+    op.drop_table('article_marks')
     with op.batch_alter_table('robots_txt', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_robots_txt_source_key'))
 

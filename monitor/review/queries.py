@@ -15,7 +15,8 @@ JSON shape of one queue item (`monitor queue list --json`, `export --format json
 
 `published` is UTC, or a bare date when the source gave only the day. `rules` are the ids
 of the rules that matched, `severity` the highest of their severities, `story_size` the
-number of items in the story (1 when the item is alone).
+number of items in the story (1 when the item is alone). Items whose text looks mis-decoded
+(extraction flag `encoding_suspect`) are listed even though no rule matched: none could.
 
 `monitor queue show ID --json` (`ItemDetail.as_json`) adds:
 
@@ -37,10 +38,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from monitor.store.models import Article, ReviewDecision, RuleMatchRow
+from monitor.store.models import (
+    ENCODING_SUSPECT,
+    Article,
+    ArticleMark,
+    ReviewDecision,
+    RuleMatchRow,
+)
 from monitor.text.arabic import normalize_arabic
 
 STATES = ("new", "relevant", "not_relevant", "escalated")
@@ -80,6 +87,7 @@ class QueueItem:
     fetched_at: datetime
     state: str
     story_id: int | None
+    flags: list[str] | None = None  # from extraction, e.g. encoding_suspect
     rules: list[str] = field(default_factory=list)
     severity: str | None = None
     story_size: int = 1
@@ -87,6 +95,10 @@ class QueueItem:
     @property
     def published(self) -> str | None:
         return iso_published(self.published_at, self.published_is_date)
+
+    @property
+    def encoding_suspect(self) -> bool:
+        return ENCODING_SUSPECT in (self.flags or ())
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -225,6 +237,7 @@ _ITEM_COLUMNS = (
     Article.fetched_at,
     Article.review_state,
     Article.story_id,
+    Article.flags,
 )
 
 
@@ -257,7 +270,13 @@ def _conditions(session: Session, flt: QueueFilter, *, with_state: bool = True) 
         match_conds.append(RuleMatchRow.severity == flt.severity)
     # Flagged: at least one rule matched. Selecting the indexed column (not `*`) lets SQLite
     # answer from the article_id index without reading match rows.
-    conds: list[Any] = [select(RuleMatchRow.article_id).where(*match_conds).exists()]
+    flagged: ColumnElement[bool] = select(RuleMatchRow.article_id).where(*match_conds).exists()
+    if not (flt.rule or flt.severity):  # or mis-decoded text, which no rule can match
+        suspect = select(ArticleMark.article_id).where(
+            ArticleMark.article_id == Article.id, ArticleMark.mark == ENCODING_SUSPECT
+        )
+        flagged = or_(flagged, suspect.exists())
+    conds: list[Any] = [flagged]
     if with_state and flt.state:
         conds.append(Article.review_state == flt.state)
     if flt.source:

@@ -24,7 +24,6 @@ from monitor.alerts.outbox import enqueue_notice
 from monitor.config import Settings
 from monitor.store import models
 from monitor.store.db import Database
-from monitor.store.models import has_flag
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +180,7 @@ def encoding_suspects(session: Session, key: str) -> list[Condition]:
     """Recent articles whose text looks mis-decoded and nobody has triaged yet: garbled
     Arabic matches no rule, so without this they would be silent."""
     recent = (
-        select(models.Article.flags, models.Article.review_state)
+        select(models.Article.id, models.Article.review_state)
         .where(models.Article.source_key == key)
         .order_by(models.Article.id.desc())
         .limit(RECENT_WINDOW)
@@ -190,7 +189,8 @@ def encoding_suspects(session: Session, key: str) -> list[Condition]:
     waiting = session.scalar(
         select(func.count())
         .select_from(recent)
-        .where(recent.c.review_state == "new", has_flag(recent.c.flags, models.ENCODING_SUSPECT))
+        .join(models.ArticleMark, models.ArticleMark.article_id == recent.c.id)
+        .where(recent.c.review_state == "new", models.ArticleMark.mark == models.ENCODING_SUSPECT)
     )
     if not waiting:
         return []

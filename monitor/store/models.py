@@ -22,11 +22,9 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
-    cast,
     event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.sql.elements import ColumnElement
 
 from monitor.text.arabic import normalize_arabic
 
@@ -195,12 +193,6 @@ class Article(Base):
 ENCODING_SUSPECT = "encoding_suspect"  # the text looks mis-decoded (monitor.extract)
 
 
-def has_flag(flags: Any, flag: str) -> ColumnElement[bool]:
-    """Articles whose `flags` list holds `flag`: a match on the JSON text, which reads the
-    same on SQLite and PostgreSQL (their JSON operators differ)."""
-    return cast(flags, Text).like(f'%"{flag}"%')
-
-
 @event.listens_for(Article, "before_insert")
 @event.listens_for(Article, "before_update")
 def _fill_search_text(_mapper: Any, _conn: Any, article: Article) -> None:
@@ -294,3 +286,15 @@ class RobotsTxt(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)  # unreadable in a row
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class ArticleMark(Base):
+    """An extraction flag that calls for a reader (`ENCODING_SUSPECT`), one row per article:
+    the review queue finds these articles on an index, as it finds rule matches."""
+
+    __tablename__ = "article_marks"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    mark: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.job import Job
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.config import Settings
@@ -90,6 +91,7 @@ class Daemon:
             },
         )
         self.lease_name: str | None = None
+        self.crawl_jobs: dict[str, Job] = {}  # read by the jobs without the scheduler's lock
         self.last_heartbeat = 0.0
         self._web: WebServer | None = None
 
@@ -123,7 +125,7 @@ class Daemon:
             cfg = self.settings.source(source.key)
             interval = cfg.interval_minutes * 60
             first = now + timedelta(seconds=random.uniform(0, min(cfg.jitter_seconds, interval)))
-            self.scheduler.add_job(
+            self.crawl_jobs[source.key] = self.scheduler.add_job(
                 self._crawl_job,
                 "interval",
                 args=[source],
@@ -193,7 +195,8 @@ class Daemon:
     def _crawl_job(self, source: Source) -> None:
         if self.stopping.is_set():
             return
-        job = self.scheduler.get_job(f"crawl:{source.key}")
+        # not scheduler.get_job: a shutdown waiting for this job holds the lock it takes
+        job = self.crawl_jobs.get(source.key)
         try:
             self.cycle.run(source, job.next_run_time if job else None)
         except Exception:  # the scheduler must keep going whatever one cycle did

@@ -151,6 +151,7 @@ def test_hostile_answers_are_refused_and_the_crawl_goes_on(
     for url, reason in REFUSED.items():
         assert f"{url} failed: {reason}" in log
     assert "during decompression" in log  # Scrapy's own line names the bomb
+    assert f"which is larger than download warn size ({MAX_BYTES // 2})" in log  # A2's warning
     for encoding in ("gzip", "br", "zstd"):  # fetched once by the crawl, not retried
         assert faults.stats.requests[f"{encoding}-bomb"] - asked_before[f"{encoding}-bomb"] == 1
     # the drip was cut at the timeout: a few bytes, not the 600 it would send in 10 minutes

@@ -10,9 +10,10 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import inspect
 
 from monitor.config import Settings
 from monitor.service.cycle import CycleReport
@@ -126,3 +127,24 @@ def test_a_daemon_stopped_for_three_intervals_crawls_each_source_once_on_restart
         wait_for_runs(again, started, 2)  # and then the regular polls again
     finally:
         second.stop()
+
+
+def test_jobs_are_rebuilt_from_the_config_at_each_start_and_never_stored(db: Database) -> None:
+    """shared/reliability.md E4: no job table to lose a renamed job from, nothing pickled."""
+    first, _ = make_daemon(db)
+    first.start()
+    jobs = {job.id: job.trigger.interval for job in first.scheduler.get_jobs()}
+    first.stop()
+    assert {f"crawl:{key}" for key in POLLED} <= set(jobs)
+
+    second, _ = make_daemon(db)
+    second.settings.sources["rt_arabic"].enabled = False  # the config changed meanwhile
+    second.settings.sources["state_dept"].interval_minutes = 2
+    second.start()
+    try:
+        rebuilt = {job.id: job.trigger.interval for job in second.scheduler.get_jobs()}
+    finally:
+        second.stop()
+    assert "crawl:rt_arabic" not in rebuilt
+    assert rebuilt["crawl:state_dept"] == timedelta(minutes=2)
+    assert not [t for t in inspect(db.engine).get_table_names() if "apscheduler" in t]

@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ITEMS = [f"{group}{n}" for group, count in zip("ABCDEF", (10, 6, 6, 8, 5, 5), strict=True)
          for n in range(1, count + 1)]
-ROW = re.compile(r"^\| ([A-F]\d+) \|(.*)\|$", re.M)
+ROW = re.compile(r"^\| ([A-F]\d+) \|(.*)\|$", re.MULTILINE)
 REFERENCE = re.compile(r"`((?:tests/)?[\w/]*\.py)?(?:::(\w+))?`")
 
 
@@ -28,7 +28,7 @@ def test_every_catalogue_item_has_a_row_naming_tests_that_exist() -> None:
                 named += 1
             if function:
                 assert current is not None, f"{item}: ::{function} without a file"
-                assert re.search(rf"^(async )?def {function}\(", current.read_text(), re.M), (
+                assert re.search(rf"^(async )?def {function}\(", current.read_text(), re.MULTILINE), (
                     f"{item}: {current.name} has no {function}"
                 )
         assert named, f"{item}: no test named"

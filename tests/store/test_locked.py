@@ -84,19 +84,19 @@ def test_a_writer_outlasting_the_busy_timeout_retries_and_loses_nothing(
     db.dispose()
 
 
-def test_without_the_retry_the_same_lock_fails_the_write(path: Path) -> None:
-    """The control: the lock above really outlasts busy_timeout."""
-    db = Database(f"sqlite:///{path}", busy_timeout=BUSY_TIMEOUT, lock_retry=0)
-    holder = hold_write_lock(path, 1.0)
-    with pytest.raises(OperationalError, match="database is locked"):
-        CrawlStore(db, SOURCES["state_dept"]).add_page(page(0))
-    holder.wait(10)
-    db.dispose()
-
-
-def test_a_lock_held_past_the_retry_window_is_a_clear_error(path: Path) -> None:
-    db = Database(f"sqlite:///{path}", busy_timeout=0.1, lock_retry=0.5)
-    holder = hold_write_lock(path, 2.0)
+@pytest.mark.parametrize(
+    ("busy_timeout", "lock_retry", "hold"),
+    [
+        (BUSY_TIMEOUT, 0.0, 1.0),  # the control: the lock above really outlasts busy_timeout
+        (0.1, 0.5, 2.0),  # held past the retry window too: a clear error, not a hang
+    ],
+    ids=["no-retry", "past-the-retry-window"],
+)
+def test_a_lock_outlasting_the_wait_fails_the_write_clearly(
+    path: Path, busy_timeout: float, lock_retry: float, hold: float
+) -> None:
+    db = Database(f"sqlite:///{path}", busy_timeout=busy_timeout, lock_retry=lock_retry)
+    holder = hold_write_lock(path, hold)
     with pytest.raises(OperationalError, match="database is locked"):
         CrawlStore(db, SOURCES["state_dept"]).add_page(page(0))
     holder.wait(10)

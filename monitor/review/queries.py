@@ -15,8 +15,7 @@ JSON shape of one queue item (`monitor queue list --json`, `export --format json
 
 `published` is UTC, or a bare date when the source gave only the day. `rules` are the ids
 of the rules that matched, `severity` the highest of their severities, `story_size` the
-number of items in the story (1 when the item is alone). Items whose text looks mis-decoded
-(extraction flag `encoding_suspect`) are listed even though no rule matched: none could.
+number of items in the story (1 when the item is alone).
 
 `monitor queue show ID --json` (`ItemDetail.as_json`) adds:
 
@@ -87,18 +86,14 @@ class QueueItem:
     fetched_at: datetime
     state: str
     story_id: int | None
-    flags: list[str] | None = None  # from extraction, e.g. encoding_suspect
     rules: list[str] = field(default_factory=list)
     severity: str | None = None
     story_size: int = 1
+    encoding_suspect: bool = False  # text looks mis-decoded: listed though no rule matched
 
     @property
     def published(self) -> str | None:
         return iso_published(self.published_at, self.published_is_date)
-
-    @property
-    def encoding_suspect(self) -> bool:
-        return ENCODING_SUSPECT in (self.flags or ())
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -237,7 +232,6 @@ _ITEM_COLUMNS = (
     Article.fetched_at,
     Article.review_state,
     Article.story_id,
-    Article.flags,
 )
 
 
@@ -327,6 +321,13 @@ def _annotate(session: Session, items: list[QueueItem]) -> list[QueueItem]:
         severities[article_id].append(severity)
     for article_id, found in severities.items():
         by_id[article_id].severity = highest_severity(found)
+    suspects = session.scalars(
+        select(ArticleMark.article_id).where(
+            ArticleMark.article_id.in_(by_id), ArticleMark.mark == ENCODING_SUSPECT
+        )
+    )
+    for article_id in suspects:
+        by_id[article_id].encoding_suspect = True
     story_ids = {item.story_id for item in items if item.story_id is not None}
     if story_ids:
         sizes: dict[int | None, int] = {

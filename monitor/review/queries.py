@@ -87,9 +87,9 @@ class QueueItem:
     state: str
     story_id: int | None
     rules: list[str] = field(default_factory=list)
+    encoding_suspect: bool = False  # text looks mis-decoded: listed though no rule matched
     severity: str | None = None
     story_size: int = 1
-    encoding_suspect: bool = False  # text looks mis-decoded: listed though no rule matched
 
     @property
     def published(self) -> str | None:

@@ -258,16 +258,6 @@ class ReviewDecision(Base):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Lock(Base):
-    """Named leases: one daemon per database, one crawl per source across workers."""
-
-    __tablename__ = "locks"
-
-    name: Mapped[str] = mapped_column(String(200), primary_key=True)
-    owner: Mapped[str] = mapped_column(String(200))
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
 class RobotsTxt(Base):
     """Per public host: the last robots.txt that could be read, and how reading it goes.
 
@@ -298,3 +288,14 @@ class ArticleMark(Base):
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
     mark: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class Lock(Base):
+    """Named leases: one daemon per database, one crawl per source across workers."""
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+

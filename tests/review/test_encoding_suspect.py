@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import select
+from sqlalchemy import column, select, table
 from starlette.testclient import TestClient
 
 from monitor.config import Settings
@@ -109,10 +109,17 @@ def test_a_clean_page_no_rule_matches_stays_out_of_the_queue(
 def test_the_upgrade_marks_mis_decoded_articles_stored_before_it(any_db_url: str) -> None:
     db = Database(any_db_url)
     upgrade(db, ScriptDirectory.from_config(alembic_config(db)).get_base())
-    with db.session() as session:
-        for key, flags in (("garbled", ["encoding_suspect"]), ("fine", ["summary_only"])):
-            session.add(models.Article(url=f"https://x.test/{key}", source_key="etilaf",
-                                       content_hash=key, flags=flags, review_state="unflagged"))
+    now = datetime(2026, 12, 1, 12, 0)
+    articles = table("articles", *map(column, (  # the first revision's columns only
+        "url", "source_key", "language", "title", "text", "search_text", "published_is_date",
+        "fetched_at", "content_hash", "flags", "review_state", "created_at", "updated_at")))
+    with db.engine.begin() as conn:
+        for key, flags in (("garbled", '["encoding_suspect"]'), ("fine", '["summary_only"]')):
+            conn.execute(articles.insert().values(
+                url=f"https://x.test/{key}", source_key="etilaf", language="ar", title="t",
+                text="x", search_text="x", published_is_date=False, fetched_at=now,
+                content_hash=key, flags=flags, review_state="unflagged", created_at=now,
+                updated_at=now))
     upgrade(db)
     with db.session() as session:
         marked = session.execute(select(models.Article.url, models.Article.review_state)

@@ -35,8 +35,14 @@ def run_migrations_online() -> None:
 
 def _run(connection: object) -> None:
     # render_as_batch: SQLite cannot ALTER most things; batch mode copies the table instead.
+    # One transaction for the whole upgrade, on SQLite too (alembic would otherwise commit
+    # each migration there): a failure or a kill half way leaves the schema as it was.
     context.configure(
-        connection=connection, target_metadata=target_metadata, render_as_batch=True
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        transactional_ddl=True,
+        transaction_per_migration=False,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -55,6 +55,9 @@ class CrawlSettings(_Section):
     obey_robots: bool = True
     # ceiling on a site-requested delay (robots.txt crawl-delay, Source.crawl_delay); tests set 0
     max_crawl_delay: float = Field(30, ge=0)
+    # an unreadable robots.txt (5xx, timeout, refused) falls back on the last copy read
+    # this recently; past that (or with 0) the host is not crawled until it answers
+    robots_max_age_hours: float = Field(48, ge=0)
 
 
 class ChannelSettings(_Section):

@@ -1,7 +1,7 @@
 """re-checks, versions, changes and captures (issue 15)
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-02 01:07:28.383563
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import monitor.store.models
 
 
 revision = '0005'
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -21,11 +21,16 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
-from monitor.crawl.middlewares import BlockedPage, OffsiteRequest
+from monitor.crawl.middlewares import (
+    BlockedPage,
+    OffsiteRequest,
+    RobotsUnavailable,
+    UnsafeRedirect,
+)
 
 # Reasons (prefixes) worth another try on the next poll; gone, off-site, loops and robots
-# refusals are not.
-RETRYABLE = ("timeout", "connection", "blocked", "truncated", "http_5")
+# refusals are not (an unreadable robots.txt is: it is read again next time).
+RETRYABLE = ("timeout", "connection", "blocked", "truncated", "http_5", "robots_unavailable")
 
 
 def failed_request(failure: Failure) -> scrapy.Request:
@@ -38,8 +43,12 @@ def failure_reason(failure: Failure) -> str:
     exc = failure.value
     if isinstance(exc, BlockedPage):
         return "blocked"
+    if isinstance(exc, UnsafeRedirect):
+        return "unsafe_redirect"
     if isinstance(exc, OffsiteRequest):
         return "offsite"
+    if isinstance(exc, RobotsUnavailable):
+        return "robots_unavailable"
     if isinstance(exc, HttpError):
         status = exc.response.status
         return "gone" if status in (404, 410) else f"http_{status}"

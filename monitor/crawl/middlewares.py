@@ -2,8 +2,9 @@
 
 `SiteScopeMiddleware` runs before robots.txt handling, so a redirect to an absolute public
 URL is moved to the loopback copy (never to the internet) and a redirect off the source's
-hosts is refused. A robots.txt answering 5xx counts as "disallow all". It also applies a robots.txt `Crawl-delay` per host, which Scrapy parses
-(`RobotParser.crawl_delay`) but does not enforce.
+hosts, to a private address or to a non-HTTP URL (`file:`, `ftp:`, `data:`) is refused.
+It also applies a robots.txt `Crawl-delay` per host, which Scrapy parses
+(`RobotParser.crawl_delay`) but does not enforce. robots.txt itself: `monitor.crawl.robots`.
 
 `BlockedPageMiddleware` turns a decoy page (e.g. an HTTP 200 "Technical Difficulties" page
 served to non-browser clients) into an error, so it is counted as blocked and never stored.
@@ -12,11 +13,13 @@ served to non-browser clients) into an error, so it is counted as blocked and ne
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import logging
+import socket
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
@@ -37,8 +40,40 @@ class OffsiteRequest(IgnoreRequest):
     """A request (usually a redirect target) outside the source's hosts."""
 
 
+class UnsafeRedirect(OffsiteRequest):
+    """A redirect to a non-HTTP URL or to a private address (loopback, LAN, link-local)."""
+
+
 class BlockedPage(IgnoreRequest):
     """The site answered with an anti-bot or decoy page instead of the content."""
+
+
+class RobotsUnavailable(IgnoreRequest):
+    """robots.txt could not be read and no recent copy is kept: the host is not crawled."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"robots.txt unreadable ({reason}): host not crawled this run")
+        self.reason = reason  # why robots.txt was unreadable, e.g. timeout, blocked
+
+
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def is_internal_host(host: str) -> bool:
+    """localhost or an address that is not globally routable, in any spelling the resolver
+    accepts (`127.1`, `2130706433`, `0x7f000001`, `::ffff:127.0.0.1`)."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(host)
+    except ValueError:
+        try:
+            address = ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return not address.is_global
 
 
 class SiteScopeMiddleware:
@@ -56,6 +91,8 @@ class SiteScopeMiddleware:
         source, base_urls = spider.source, spider.base_urls
         public = unbase(request.url, base_urls)
         host = source.canonical_host(urlsplit(public).hostname or "")
+        if host not in source.hosts and is_internal_host(host):
+            raise UnsafeRedirect(f"private address refused: {public}")
         if host not in source.hosts or urlsplit(public).scheme not in ("http", "https"):
             raise OffsiteRequest(f"off-site URL refused: {public}")
         if base_urls and host not in base_urls:
@@ -68,16 +105,12 @@ class SiteScopeMiddleware:
         return request.replace(url=target) if target != request.url else None
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if request.meta.get("dont_obey_robotstxt") and response.status >= 500:
-            # RFC 9309: an unreachable robots.txt means "disallow all"; Scrapy would parse
-            # the error page as allow-all.
-            spider: Any = self.crawler.spider
-            log.warning(
-                "robots.txt answered %s: treating %s as disallowed",
-                response.status,
-                unbase(request.url, spider.base_urls),
-            )
-            return response.replace(status=200, body=b"User-agent: *\nDisallow: /\n")
+        location = response.headers.get("Location") if response.status in REDIRECTS else None
+        if location:
+            # Scrapy does not follow these; refused here so they fail as what they are
+            target = urljoin(request.url, location.decode("latin-1").strip())
+            if urlsplit(target).scheme not in ("http", "https"):
+                raise UnsafeRedirect(f"redirect to a non-HTTP URL refused: {target[:200]}")
         return response
 
     def _robots_parsed(self, robotparser: RobotParser, request: Request) -> None:

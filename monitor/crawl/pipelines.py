@@ -50,3 +50,17 @@ class QuietLogFormatter(LogFormatter):
         result = super().scraped(item, response, spider)
         result["msg"], result["args"] = "stored %(url)s", {"url": getattr(item, "url", "?")}
         return result
+
+    def item_error(
+        self,
+        item: Any,
+        exception: BaseException,
+        response: Response | Failure | None,
+        spider: Spider,
+    ) -> LogFormatterResult:
+        # the spider logs one line per store error (e.g. a full disk); this one would dump
+        # the page body and a traceback into the log for each page
+        result = super().item_error(item, exception, response, spider)
+        result["level"] = logging.DEBUG
+        result["msg"], result["args"] = "not stored %(url)s", {"url": getattr(item, "url", "?")}
+        return result

@@ -34,7 +34,7 @@ from monitor.config import Settings
 from monitor.crawl.canonical import canonical_link, canonical_url
 from monitor.crawl.capture import captures_of
 from monitor.crawl.failures import failed_request, failure_reason
-from monitor.crawl.middlewares import OffsiteRequest
+from monitor.crawl.middlewares import OffsiteRequest, RobotsUnavailable
 from monitor.domain import Capture, RawPage, RecheckTarget
 from monitor.store import models
 from monitor.store.db import Database
@@ -50,14 +50,20 @@ REMOVED_STATUSES = (404, 410)
 class RecheckSummary:
     source: str
     outcomes: Counter[str] = field(default_factory=Counter)
+    blocked: int = 0  # robots.txt answered with the decoy page (counted by the robots middleware)
+    failures: Counter[str] = field(default_factory=Counter)  # reason -> count, as a crawl's
     requests: int = 0
     bytes_received: int = 0
     seconds: float = 0.0
     error: str | None = None
 
+    def fail(self, reason: str) -> None:
+        self.failures[reason] += 1
+
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["outcomes"] = dict(self.outcomes)
+        data["failures"] = dict(self.failures)
         return data
 
 
@@ -181,7 +187,9 @@ class RecheckSpider(scrapy.Spider):
         reason = failure_reason(failure)
         if isinstance(failure.value, OffsiteRequest):
             seen = Observation("offsite", None, unbase(request.url, self.base_urls))
-        elif reason == "blocked":
+        elif reason == "blocked" or (
+            isinstance(failure.value, RobotsUnavailable) and failure.value.reason == "blocked"
+        ):
             seen = Observation("blocked", error="decoy page")
         else:
             seen = Observation("error", error=f"{reason}: {failure.getErrorMessage()[:200]}")

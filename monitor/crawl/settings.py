@@ -35,6 +35,9 @@ _COMPONENTS = {
     "DOWNLOADER_MIDDLEWARES": {
         # before RobotsTxtMiddleware (100): redirect targets are scoped and rebased first
         "monitor.crawl.middlewares.SiteScopeMiddleware": 50,
+        # Scrapy's, failing closed when robots.txt cannot be read
+        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+        "monitor.crawl.robots.FailClosedRobotsTxtMiddleware": 100,
         # after HttpCompressionMiddleware (590) has inflated the body
         "monitor.crawl.middlewares.BlockedPageMiddleware": 540,
         # before RetryMiddleware (550) reschedules a 429/503
@@ -62,6 +65,7 @@ def scrapy_settings(source: Source, settings: Settings) -> dict[str, Any]:
         **_COMPONENTS,
         "USER_AGENT": crawl.user_agent,
         "ROBOTSTXT_OBEY": crawl.obey_robots,
+        "MONITOR_ROBOTS_MAX_AGE_HOURS": crawl.robots_max_age_hours,
         "DOWNLOAD_TIMEOUT": crawl.download_timeout,
         "DOWNLOAD_MAXSIZE": crawl.max_bytes,
         "DOWNLOAD_WARNSIZE": crawl.warn_bytes,

@@ -41,12 +41,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from monitor.store.models import (
+    ENCODING_SUSPECT,
     Article,
     ArticleChange,
+    ArticleMark,
     ArticleVersion,
     ArticleWatch,
     ReviewDecision,
@@ -95,6 +97,7 @@ class QueueItem:
     published_from: str | None = None
     source_timezone: str | None = None
     rules: list[str] = field(default_factory=list)
+    encoding_suspect: bool = False  # text looks mis-decoded: listed though no rule matched
     severity: str | None = None
     story_size: int = 1
     marks: list[str] = field(default_factory=list)  # edited, removed, moved (re-checks)
@@ -282,7 +285,13 @@ def _conditions(session: Session, flt: QueueFilter, *, with_state: bool = True) 
         match_conds.append(RuleMatchRow.severity == flt.severity)
     # Flagged: at least one rule matched. Selecting the indexed column (not `*`) lets SQLite
     # answer from the article_id index without reading match rows.
-    conds: list[Any] = [select(RuleMatchRow.article_id).where(*match_conds).exists()]
+    flagged: ColumnElement[bool] = select(RuleMatchRow.article_id).where(*match_conds).exists()
+    if not (flt.rule or flt.severity):  # or mis-decoded text, which no rule can match
+        suspect = select(ArticleMark.article_id).where(
+            ArticleMark.article_id == Article.id, ArticleMark.mark == ENCODING_SUSPECT
+        )
+        flagged = or_(flagged, suspect.exists())
+    conds: list[Any] = [flagged]
     if with_state and flt.state:
         conds.append(Article.review_state == flt.state)
     if flt.source:
@@ -333,6 +342,13 @@ def _annotate(session: Session, items: list[QueueItem]) -> list[QueueItem]:
         severities[article_id].append(severity)
     for article_id, found in severities.items():
         by_id[article_id].severity = highest_severity(found)
+    suspects = session.scalars(
+        select(ArticleMark.article_id).where(
+            ArticleMark.article_id.in_(by_id), ArticleMark.mark == ENCODING_SUSPECT
+        )
+    )
+    for article_id in suspects:
+        by_id[article_id].encoding_suspect = True
     story_ids = {item.story_id for item in items if item.story_id is not None}
     if story_ids:
         sizes: dict[int | None, int] = {

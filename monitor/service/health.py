@@ -16,7 +16,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.alerts.channels import load_channels
@@ -151,7 +151,63 @@ def assess(
             )
     if quality := _quality(session, key):
         conditions.append(quality)
+    conditions += robots_unreadable(session, settings, key, now)
+    conditions += encoding_suspects(session, key)
     return conditions
+
+
+def robots_unreadable(
+    session: Session, settings: Settings, key: str, now: datetime
+) -> list[Condition]:
+    """Hosts whose robots.txt could not be read in the last runs (robots.txt fails closed:
+    past the kept copy's age nothing is crawled there, so this is worth a notice)."""
+    max_age = timedelta(hours=settings.crawl.robots_max_age_hours)
+    rows = session.scalars(
+        select(models.RobotsTxt)
+        .where(models.RobotsTxt.source_key == key, models.RobotsTxt.failures >= FAILING_AFTER)
+        .order_by(models.RobotsTxt.host)
+    ).all()
+    reasons = []
+    for row in rows:
+        copy = row.fetched_at is not None and now - row.fetched_at <= max_age
+        since = f"{row.failing_since:%Y-%m-%d %H:%M} UTC" if row.failing_since else "?"
+        reasons.append(
+            f"robots.txt of {row.host} unreadable {row.failures} times in a row since {since}"
+            f" ({row.last_error}); "
+            + (
+                f"crawling with the copy read {_human(now - row.fetched_at)} ago"
+                if copy and row.fetched_at
+                else "nothing there is crawled until it answers"
+            )
+        )
+    return [Condition("robots", "; ".join(reasons)[:500])] if reasons else []
+
+
+def encoding_suspects(session: Session, key: str) -> list[Condition]:
+    """Recent articles whose text looks mis-decoded and nobody has triaged yet: garbled
+    Arabic matches no rule, so without this they would be silent."""
+    recent = (
+        select(models.Article.id, models.Article.review_state)
+        .where(models.Article.source_key == key)
+        .order_by(models.Article.id.desc())
+        .limit(RECENT_WINDOW)
+        .subquery()
+    )
+    waiting = session.scalar(
+        select(func.count())
+        .select_from(recent)
+        .join(models.ArticleMark, models.ArticleMark.article_id == recent.c.id)
+        .where(recent.c.review_state == "new", models.ArticleMark.mark == models.ENCODING_SUSPECT)
+    )
+    if not waiting:
+        return []
+    return [
+        Condition(
+            "encoding",
+            f"{waiting} recent article(s) look mis-decoded (encoding suspect, no rule can match"
+            " them): they wait in the review queue",
+        )
+    ]
 
 
 def _human(delta: timedelta) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from monitor.alerts.outbox import enqueue
@@ -60,6 +60,13 @@ class PageOutcome:
     error: str | None = None
     rules: list[str] = field(default_factory=list)
     alerts: int = 0
+
+
+def _mark(session: Session, article: models.Article) -> None:
+    """Keep the article's reader-needed mark in step with its extraction flags."""
+    session.execute(delete(models.ArticleMark).where(models.ArticleMark.article_id == article.id))
+    if models.ENCODING_SUSPECT in article.flags:
+        session.add(models.ArticleMark(article_id=article.id, mark=models.ENCODING_SUSPECT))
 
 
 def content_hash(title: str, text: str) -> str:
@@ -213,12 +220,15 @@ class Pipeline:
             status = "updated"
         self._fill(article, extracted, raw, digest)
         session.flush()
+        _mark(session, article)
         assign_story(session, article)  # before enqueue: alerts are per story
         raw.state, raw.article_id = "done", article.id
         matches = self._match(session, article)
-        if matches and article.review_state == UNFLAGGED:
+        # garbled text matches no rule: an analyst must see it, or it would pass in silence
+        shown = bool(matches) or models.ENCODING_SUSPECT in article.flags
+        if shown and article.review_state == UNFLAGGED:
             article.review_state = "new"
-        elif not matches and status == "new":
+        elif not shown and status == "new":
             article.review_state = UNFLAGGED  # keeps the queue's state index to flagged items
         record_version(session, article, raw, [m.rule for m in matches], previous, self.settings, now)
         alerts = enqueue(session, article, matches, self.settings.notify, now)

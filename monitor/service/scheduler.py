@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.job import Job
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.config import Settings
@@ -96,6 +97,7 @@ class Daemon:
             },
         )
         self.lease_name: str | None = None
+        self.crawl_jobs: dict[str, Job] = {}  # read by the jobs without the scheduler's lock
         self.last_heartbeat = 0.0
         self._web: WebServer | None = None
 
@@ -106,6 +108,7 @@ class Daemon:
         """Claim the database, schedule the jobs, start the web server; raises AlreadyRunning."""
         if logging.getLogger().level > logging.DEBUG:  # one line per job run is noise
             logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        self.db.warn_if_on_network_filesystem()
         self.lease_name = locks.claim_daemon(self.db, self.owner, self.worker, LEASE_TTL)
         self.last_heartbeat = time.monotonic()
         ensure_sources(self.db, self.sources)
@@ -128,7 +131,7 @@ class Daemon:
             cfg = self.settings.source(source.key)
             interval = cfg.interval_minutes * 60
             first = now + timedelta(seconds=random.uniform(0, min(cfg.jitter_seconds, interval)))
-            self.scheduler.add_job(
+            self.crawl_jobs[source.key] = self.scheduler.add_job(
                 self._crawl_job,
                 "interval",
                 args=[source],
@@ -208,7 +211,8 @@ class Daemon:
     def _crawl_job(self, source: Source) -> None:
         if self.stopping.is_set():
             return
-        job = self.scheduler.get_job(f"crawl:{source.key}")
+        # not scheduler.get_job: a shutdown waiting for this job holds the lock it takes
+        job = self.crawl_jobs.get(source.key)
         try:
             self.cycle.run(source, job.next_run_time if job else None)
         except Exception:  # the scheduler must keep going whatever one cycle did

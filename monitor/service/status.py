@@ -7,6 +7,7 @@ workers it shows the whole pool.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,9 @@ from monitor.store.models import utcnow
 from spiders.base import Source
 
 RECENT_FAILURES = 10
+MIB = 1024 * 1024
+DISK_FULL_BYTES = 1 * MIB  # SQLite cannot grow its files much further: writes fail
+DISK_LOW_BYTES = 100 * MIB
 RUN_FIELDS = (
     "outcome",
     "mode",
@@ -133,7 +137,29 @@ def collect(
             "outbox": _outbox(session, now),
         }
     snapshot["rules"] = rule_check() if rule_check else None
+    snapshot["store"] = store_space(db)
     return snapshot
+
+
+def store_space(db: Database) -> dict[str, Any] | None:
+    """Size of a SQLite store and the free space beside it, read from the filesystem (a
+    full disk cannot record its own state in the database)."""
+    path = db.sqlite_path
+    if path is None:
+        return None
+    try:
+        disk = os.statvfs(path.parent)
+    except OSError:
+        return None
+    files = [path.with_name(path.name + suffix) for suffix in ("", "-wal", "-shm")]
+    free = disk.f_bavail * disk.f_frsize
+    state = "full" if free < DISK_FULL_BYTES else "low" if free < DISK_LOW_BYTES else "ok"
+    return {
+        "path": str(path),
+        "bytes": sum(f.stat().st_size for f in files if f.exists()),
+        "free_bytes": free,
+        "disk": state,
+    }
 
 
 def render_text(snapshot: dict[str, Any]) -> str:
@@ -175,6 +201,17 @@ def render_text(snapshot: dict[str, Any]) -> str:
             f"  #{f['id']} {f['kind']} -> {f['channel']} {f['state']} "
             f"after {f['attempts']} attempt(s): {f['error']}"
         )
+    store = snapshot.get("store")
+    if store is not None:
+        lines.append("")
+        lines.append(
+            f"store: {store['path']} ({store['bytes'] / MIB:.1f} MiB), "
+            f"{store['free_bytes'] / MIB:.1f} MiB free on its disk"
+        )
+        if store["disk"] == "full":
+            lines.append("  ! disk full: writes are failing; monitor resumes once space is freed")
+        elif store["disk"] == "low":
+            lines.append("  ! disk space low")
     rules = snapshot.get("rules")
     if rules is not None:
         lines.append("")

@@ -207,6 +207,8 @@ Index(
     Article.review_state,
 )
 
+ENCODING_SUSPECT = "encoding_suspect"  # the text looks mis-decoded (monitor.extract)
+
 
 @event.listens_for(Article, "before_insert")
 @event.listens_for(Article, "before_update")
@@ -272,6 +274,38 @@ class ReviewDecision(Base):
     note: Mapped[str | None] = mapped_column(CleanText)
     who: Mapped[str] = mapped_column(String(200))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RobotsTxt(Base):
+    """Per public host: the last robots.txt that could be read, and how reading it goes.
+
+    A crawl that cannot read robots.txt (5xx, timeout, refused, not a robots file) uses this
+    copy while it is younger than `crawl.robots_max_age_hours`, else crawls nothing there.
+    """
+
+    __tablename__ = "robots_txt"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    source_key: Mapped[str] = mapped_column(String(64), index=True)
+    body: Mapped[str | None] = mapped_column(Text)  # the rules; None: no robots.txt (404/410)
+    status: Mapped[int | None] = mapped_column(Integer)  # of the copy; None: never read
+    fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the copy was read
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # unreadable in a row
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class ArticleMark(Base):
+    """An extraction flag that calls for a reader (`ENCODING_SUSPECT`), one row per article:
+    the review queue finds these articles on an index, as it finds rule matches."""
+
+    __tablename__ = "article_marks"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    mark: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
 class Lock(Base):

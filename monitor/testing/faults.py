@@ -1,4 +1,4 @@
-"""Hostile HTTP answers the loopback site server cannot give (shared/reliability.md A2-A5).
+"""Hostile HTTP answers the loopback site server cannot give (shared/reliability.md A1-A6).
 
 `http.server` always frames a body with a correct Content-Length; these faults need a wrong
 one, none at all, or a compression the headers do not declare, so each answer is written
@@ -7,17 +7,22 @@ as raw bytes on the socket. One thread per connection, and every answer ends it
 whatever URL a source's article patterns accept (`/releases/x/gzip-bomb/` is `gzip-bomb`):
 
     gzip-bomb         Content-Encoding: gzip, ~250 KB that inflate to 256 MB of zeros
-    gzip-no-header    the same bytes as text/html, without Content-Encoding
+    br-bomb           the same as Content-Encoding: br (a few hundred bytes)
+    zstd-bomb         the same as Content-Encoding: zstd (~8 KB)
+    gzip-no-header    the gzip bomb's bytes as text/html, without Content-Encoding
     huge?mb=N&cl=1    N MB (default 64) of HTML, streamed, with a Content-Length;
                       cl=0: chunked; cl=0&chunked=0: delimited by closing the connection
+    drip?bps=N        headers at once, then a 600-byte page at N bytes a second (default 1)
     truncated         Content-Length: 1000, then 500 bytes and the connection closes
     binary            a 200 application/pdf
+    redirect?to=URL   302 (or &status=) to URL; &cookie=1 also sets a session cookie
     ok                a small well-formed HTML page: the control that the host still answers
     anything else     404
 
     with FaultServer() as faults:
         faults.base_url                       # http://127.0.0.1:PORT
         faults.stats.bytes_sent["huge?cl=0"]  # body bytes written before the client hung up
+        faults.stats.headers["ok"]            # request headers of each request, lower-cased
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import functools
 import socketserver
 import threading
+import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -43,16 +49,29 @@ OK_PAGE = (
     b" server after the hostile answers on the same host, so the crawler still had a working"
     b" connection to it and went on reading the feed.</p></article></body></html>\n"
 )
+ENCODINGS = ("gzip", "br", "zstd")  # the Content-Encodings Scrapy inflates
+DRIP_BYTES = 600
+SESSION_COOKIE = "TESTSECRET-session"
 PDF_BODY = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
 
 
 @functools.cache
-def gzip_bomb(inflated_mb: int = BOMB_INFLATED_MB) -> bytes:
-    """gzip of `inflated_mb` MB of zeros (about 1 KB per MB), compressed once per process
+def bomb(encoding: str = "gzip", inflated_mb: int = BOMB_INFLATED_MB) -> bytes:
+    """`inflated_mb` MB of zeros compressed as gzip, br or zstd, once per process and
     without ever holding the inflated bytes."""
-    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # gzip container
     zeros = bytes(_MB)
-    return b"".join(packer.compress(zeros) for _ in range(inflated_mb)) + packer.flush()
+    if encoding == "gzip":
+        packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # gzip container
+        return b"".join(packer.compress(zeros) for _ in range(inflated_mb)) + packer.flush()
+    if encoding == "br":
+        import brotli
+
+        squeezer = brotli.Compressor(quality=5)
+        return b"".join(squeezer.process(zeros) for _ in range(inflated_mb)) + squeezer.finish()
+    from backports import zstd  # Scrapy's own zstd module before Python 3.14
+
+    compressor = zstd.ZstdCompressor(level=3)
+    return b"".join(compressor.compress(zeros) for _ in range(inflated_mb)) + compressor.flush()
 
 
 @dataclass
@@ -60,6 +79,7 @@ class FaultStats:
     # keyed by route and query, e.g. "huge?cl=0"
     requests: Counter[str] = field(default_factory=Counter)
     bytes_sent: Counter[str] = field(default_factory=Counter)  # body bytes, framing excluded
+    headers: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # keyed by route
 
 
 class FaultServer:
@@ -77,7 +97,8 @@ class FaultServer:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def __enter__(self) -> Self:
-        gzip_bomb()  # built before the first request, not while a crawler waits on it
+        for encoding in ENCODINGS:  # built before the first request, not while a crawler waits
+            bomb(encoding)
         self._thread.start()
         return self
 
@@ -85,9 +106,10 @@ class FaultServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def count_request(self, route: str) -> None:
+    def count_request(self, key: str, route: str, headers: dict[str, str]) -> None:
         with self._lock:
-            self.stats.requests[route] += 1
+            self.stats.requests[key] += 1
+            self.stats.headers.setdefault(route, []).append(headers)
 
     def count_sent(self, route: str, size: int) -> None:
         with self._lock:
@@ -105,15 +127,17 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         request_line = self.rfile.readline(65536).decode("latin-1").split()
-        while self.rfile.readline(65536) not in (b"\r\n", b"\n", b""):
-            pass  # request headers: no route depends on them
+        headers = {}
+        while (line := self.rfile.readline(65536)) not in (b"\r\n", b"\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
         if len(request_line) < 2:
             return
         url = urlsplit(request_line[1])
         route = next((s for s in reversed(url.path.split("/")) if s), "")
         answer = _ROUTES.get(route, _not_found)
         key = f"{route}?{url.query}" if url.query else route
-        self.server.faults.count_request(key)
+        self.server.faults.count_request(key, route, headers)
         try:
             answer(_Reply(self, key), dict(parse_qsl(url.query)))
         except (BrokenPipeError, ConnectionResetError):
@@ -155,6 +179,26 @@ def _stream(size: int) -> Iterator[bytes]:
         yield _HUGE_CHUNK[: size - start]
 
 
+def _drip(reply: _Reply, query: dict[str, str]) -> None:
+    pause = 1.0 / float(query.get("bps", 1))
+    body = (OK_PAGE * 2)[:DRIP_BYTES]
+    reply.head("200 OK", {"Content-Type": _HTML, "Content-Length": str(len(body))})
+    reply.body(_paced(body, pause))
+
+
+def _paced(body: bytes, pause: float) -> Iterator[bytes]:
+    for i in range(len(body)):
+        yield body[i : i + 1]
+        time.sleep(pause)
+
+
+def _redirect(reply: _Reply, query: dict[str, str]) -> None:
+    headers = {"Location": query.get("to", "/"), "Content-Length": "0"}
+    if query.get("cookie"):
+        headers["Set-Cookie"] = f"session={SESSION_COOKIE}; Path=/"
+    reply.head(f"{query.get('status', '302')} Found", headers)
+
+
 def _truncated(reply: _Reply, query: dict[str, str]) -> None:
     reply.head("200 OK", {"Content-Type": _HTML, "Content-Length": "1000"})
     reply.body([(b"<html><body><p>" + b"cut " * 250)[:500]])
@@ -179,8 +223,13 @@ def _whole(
 
 _not_found = _whole(_HTML, lambda: b"<html><body>no such fault</body></html>", "404 Not Found")
 _ROUTES: dict[str, Callable[[_Reply, dict[str, str]], None]] = {
-    "gzip-bomb": _whole(_HTML, gzip_bomb, encoding="gzip"),
-    "gzip-no-header": _whole(_HTML, gzip_bomb),
+    **{
+        f"{encoding}-bomb": _whole(_HTML, functools.partial(bomb, encoding), encoding=encoding)
+        for encoding in ENCODINGS
+    },
+    "drip": _drip,
+    "redirect": _redirect,
+    "gzip-no-header": _whole(_HTML, bomb),
     "huge": _huge,
     "truncated": _truncated,
     "binary": _whole("application/pdf", lambda: PDF_BODY),

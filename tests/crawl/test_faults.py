@@ -63,7 +63,8 @@ def test_each_fault_is_counted_and_later_articles_are_crawled(
         "http_500": 1,
         "timeout": 1,
         "redirect_loop": 1,
-        "offsite": 2,
+        "offsite": 1,
+        "unsafe_redirect": 1,  # to 127.0.0.1, a port no source host uses
         "robots": 1,
         "too_large": 1,
     }
@@ -98,20 +99,10 @@ def test_non_browser_user_agent_gets_the_decoy_and_nothing_is_stored(
 
     summary = run_crawl(STATE, settings, db)
 
-    assert (summary.outcome, summary.blocked, summary.new) == ("blocked", 2, 0)  # feed + listing
+    # robots.txt is the decoy too: not a robots file, so the host is not crawled at all
+    assert (summary.outcome, summary.blocked, summary.new) == ("blocked", 1, 0)
+    assert dict(summary.failures) == {"discovery_robots_unavailable": 1}
     assert stored_urls(db, "state_dept") == []
-
-
-def test_robots_txt_server_error_means_disallow_all(tmp_path: Path, db: Database) -> None:
-    root = tmp_path / "sites"
-    shutil.copytree(FAULTS, root)
-    (root / "www.state.gov" / "_site.yaml").write_text("routes:\n  /robots.txt: {status: 503}\n")
-    with Sites(root) as running:
-        summary = run_crawl(STATE, loopback_settings(running, "state_dept"), db)
-        requested = {p for s in running.servers.values() for p in s.stats.paths}
-
-    assert requested == {"/robots.txt"}
-    assert summary.new == 0 and summary.failures == {"discovery_robots": 1}
 
 
 def test_retry_after_is_honoured_before_the_retry(tmp_path: Path, db: Database) -> None:
@@ -188,7 +179,11 @@ def test_a_site_that_refuses_connections_fails_the_run_cleanly(db: Database) -> 
 
     summary = run_crawl(STATE, settings, db)
 
-    assert (summary.outcome, dict(summary.failures)) == ("failed", {"discovery_connection": 1})
+    # robots.txt is the first request: unreadable, so nothing else is even tried
+    assert (summary.outcome, dict(summary.failures)) == (
+        "failed",
+        {"discovery_robots_unavailable": 1},
+    )
 
 
 def test_a_self_signed_certificate_is_refused_not_ignored(tmp_path: Path, db: Database) -> None:

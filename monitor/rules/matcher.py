@@ -14,13 +14,12 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import ahocorasick
 
 from monitor.domain import RuleMatch, Span
-from monitor.rules.loader import load_rules
+from monitor.rules.loader import Folders, load_rules
 from monitor.rules.schema import FieldPath, Rule, parse_term
 from monitor.text.arabic import Normalized, normalize
 from monitor.text.tokens import (
@@ -269,9 +268,9 @@ class RuleBook:
         self._automaton = _compile(self.rules)
 
     @classmethod
-    def load(cls, rules_dir: Path | str) -> RuleBook:
-        """Load and compile `rules_dir/*.yaml`; raises RuleError naming file and line."""
-        return cls(load_rules(Path(rules_dir)))
+    def load(cls, folders: Folders) -> RuleBook:
+        """Load and compile the folders' `*.yaml`; raises RuleError naming file and line."""
+        return cls(load_rules(folders))
 
     def only(self, rule_id: str) -> RuleBook:
         """A book with just one rule (for backtests); KeyError if there is no such rule."""

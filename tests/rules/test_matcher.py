@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import random
 import time
-from pathlib import Path
 
 import pytest
 
 from monitor.domain import RuleMatch, match_document
-from monitor.rules import Rule, RuleBook
+from monitor.rules import BUILTIN_RULES, Rule, RuleBook
 
-RULES_DIR = Path(__file__).parents[2] / "rules"
+RULES_DIR = BUILTIN_RULES
 ZWJ, ZWNJ, RLM = "\u200d", "\u200c", "\u200f"
 
 

@@ -9,8 +9,8 @@ silently switches a rule off (the watcher keeps the last good pack running meanw
 
 from __future__ import annotations
 
-from collections import defaultdict
 import os
+from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+
 from monitor.rules.loader import Folders, RuleError, as_folders, rule_files
 from monitor.rules.matcher import RuleBook
 

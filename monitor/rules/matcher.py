@@ -93,8 +93,10 @@ def _keys(rules: Sequence[Rule]) -> dict[str, list[_Target]]:
                 key = key.removeprefix(ARTICLE)
             target = _target(index, path, parsed.wildcard, definite)
             keys[key].append(target)
-            if " " in key:  # `chemical.weapons` loses its dot and becomes one word
-                keys[key.replace(" ", "")].append(target)
+            if " " in key:  # `chemical.weapons` loses its dot and becomes one word, whose
+                # stem is not the stems of its parts (chemicalweapon, not chemicweapon)
+                glued = parse_term("".join(term.split())).key
+                keys[glued.removeprefix(ARTICLE) if definite else glued].append(target)
     return keys
 
 

@@ -1,39 +1,60 @@
 """Arabic and English text normalisation for matching and duplicate detection (pure functions).
 
 Writers dodge keyword filters by breaking words (`كيمـ.يائية`: tatweel, a dot, zero-width
-characters) and the same word has several spellings (أ/إ/آ/ا, ى/ي, ة/ه). The normalised
-form folds all of that away, and an `OffsetMap` remembers where every normalised character
-came from so a hit can be shown exactly as it was written.
+characters; `ك ي م ي ا ئ ي ة`: letters spaced out; emoji inside a word; Cyrillic `с` in
+`сhlorine`) and the same word has several spellings (أ/إ/آ/ا, ى/ي, ة/ه, Persian ک ی,
+Urdu ہ ے). The normalised form folds all of that away, and `OffsetMap`s remember where every
+normalised character came from so a hit can be shown exactly as it was written.
 
-Steps, in order:
-1. per character: compatibility folding as in NFKC (done as NFKD, so the marks it splits
-   off are dropped too), case-folding, removal of diacritics, tatweel, zero-width and
-   direction marks and soft hyphens; alef/hamza forms to ا (ؤ→و, ئ→ي),
-   ى→ي, ة→ه, Persian yeh/keheh to Arabic, any decimal digit to ASCII, any space to " ";
-2. English possessive and plural endings (`Syria's` → `syria`, `weapons` → `weapon`);
-3. punctuation inserted between two letters of a word is removed (`أسـ.لحة` → `اسلحه`)
-   and runs of spaces become one; each removal point is recorded as a "join", a place a
-   word may also begin or end (`الكيماوي.وقال` is two words written without a space).
+Stages, each a few whole-text `str.replace` / compiled-regex passes (C speed: no Python
+loop per character; Python runs only per *match*, and matches are rare in real text):
+1. characters: compatibility folding as in NFKC (done as NFKD, so the marks it splits off
+   are dropped too) where it is safe (a symbol never becomes letters: ™ stays a symbol,
+   ⓐ is a), case-folding of non-ASCII letters, removal of diacritics, tatweel, zero-width
+   and direction marks and soft hyphens; alef/hamza forms to ا (ؤ→و, ئ→ي), ى→ي, ة→ه,
+   Persian/Urdu letter variants, any decimal digit to ASCII, any space to " ";
+   Latin/Cyrillic/Greek look-alikes inside a Latin word to the Latin letter;
+2. words: up to four punctuation marks, symbols or emoji pushed between two letters are
+   removed (`أسـ.لحة` → `اسلحه`) and each removal point is recorded as a "join", a place a
+   word may also begin or end (`الكيماوي.وقال` is two words written without a space);
+   letters spaced out one by one (`ك ي م ي ا ئ ي ة`, `s-a-r-i-n`, at least three of them,
+   optionally after a 2–4 letter proclitic) are glued into one word; runs of spaces
+   become one; `weapons.The` (lower case, sentence mark, capital) stays two words;
+3. English: every Latin word is lower-cased and reduced to its Snowball (Porter 2) stem,
+   so `chemical weapons` finds "Chemical Weapon's" and `attack` finds "attacked".
 """
 
 from __future__ import annotations
 
-import os.path
+import json
 import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from importlib.resources import files
+
+import Stemmer
+from confusable_homoglyphs import categories
 
 TATWEEL = "\u0640"
 _REMOVED_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
 _LETTER_MAP = {
     "\u0671": "ا",  # alef wasla (أ, إ, آ lose their hamza/madda mark under NFKD)
+    "\u0672": "ا",  # alef with wavy hamza (Kashmiri, Urdu)
+    "\u0673": "ا",
     "ى": "ي",
     "ة": "ه",
     "\u06cc": "ي",  # Persian yeh
-    "\u06a9": "ك",  # keheh
+    "\u06d0": "ي",  # yeh with two dots below (Pashto)
+    "\u06d2": "ي",  # Urdu yeh barree
+    "\u06a9": "ك",  # keheh (Persian kaf)
+    "\u06aa": "ك",  # swash kaf
+    "\u06c1": "ه",  # Urdu heh goal
+    "\u06be": "ه",  # heh doachashmee
+    "\u06d5": "ه",  # ae (Kurdish), also what ۀ decomposes to
+    "\u06c3": "ه",  # teh marbuta goal
     "\u2018": "'",
     "\u2019": "'",
     "\u02bc": "'",
@@ -49,12 +70,11 @@ _FREQUENT = (
     ("ة", "ه"),
     ("ؤ", "و"),
     ("ئ", "ي"),
-    *((chr(0x0660 + d), str(d)) for d in range(10)),
-    *((chr(0x06F0 + d), str(d)) for d in range(10)),
 )
 # Code points outside the BMP that fold to something else (mathematical letters that spell
 # ASCII words, enclosed letters, invisible tag characters and variation selectors).
 _ASTRAL_RANGES = ((0x1D400, 0x1D800), (0x1F100, 0x1F200), (0xE0000, 0xE01F0))
+_ASCII_UPPER = frozenset(range(ord("A"), ord("Z") + 1))  # left to the English stage
 
 
 def _is_removed(char: str) -> bool:
@@ -69,6 +89,8 @@ def _is_removed(char: str) -> bool:
 def _fold_char(char: str) -> str:
     """How one character folds; the tables that the fast path uses are built from this."""
     folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", char).casefold())
+    if not char.isspace():  # ﹰ (isolated fathatan) is " ً" under NFKD: not a word break
+        folded = folded.strip()
     out = []
     for c in folded:
         if _is_removed(c):
@@ -79,7 +101,10 @@ def _fold_char(char: str) -> str:
             out.append(str(unicodedata.digit(c)))
         else:
             out.append(_LETTER_MAP.get(c, c))
-    return "".join(out)
+    result = "".join(out)
+    if unicodedata.category(char)[0] == "S" and len(result) > 1:
+        return char  # ™ → "tm" would put letters into a word; it stays a symbol
+    return result
 
 
 def _code_points() -> Iterator[int]:
@@ -88,21 +113,32 @@ def _code_points() -> Iterator[int]:
         yield from range(start, stop)
 
 
-def _build_tables() -> tuple[dict[int, str], dict[int, str]]:
-    """(rest, irregular): the rare-character table, and every character whose folded form
-    is not exactly one character long (these move offsets, so the map must record them)."""
+def _build_table() -> dict[int, str]:
+    """Every character that folds to something else, except the frequent letters (replaced
+    first) and ASCII capitals (the English stage lower-cases whole words)."""
     frequent = dict(_FREQUENT)
-    rest: dict[int, str] = {}
+    table: dict[int, str] = {}
     for cp in _code_points():
         char = chr(cp)
-        if char not in frequent and (folded := _fold_char(char)) != char:
-            rest[cp] = folded
-    irregular = {}
-    for cp in _code_points():
-        folded = "".join(rest.get(ord(c), c) for c in _replace_frequent(chr(cp).casefold()))
-        if len(folded) != 1:
-            irregular[cp] = folded
-    return rest, irregular
+        if char not in frequent and cp not in _ASCII_UPPER and (folded := _fold_char(char)) != char:
+            table[cp] = folded
+    return table
+
+
+def _build_lookalikes(table: dict[int, str]) -> dict[int, str]:
+    """Non-ASCII Latin, Cyrillic and Greek letters that look like one ASCII letter, keyed by
+    their folded (lower-case) form; from Unicode's confusables data (UTS #39)."""
+    data = json.loads((files("confusable_homoglyphs") / "confusables.json").read_text("utf-8"))
+    own: dict[int, str] = {}
+    by_capital: dict[int, str] = {}
+    for char, glyphs in data.items():
+        if len(char) != 1 or categories.alias(char) not in ("LATIN", "CYRILLIC", "GREEK"):
+            continue
+        latin = next((g["c"] for g in glyphs if len(g["c"]) == 1 and g["c"].isascii()), None)
+        folded = table.get(ord(char), char)
+        if latin and latin.isalpha() and len(folded) == 1 and not folded.isascii():
+            (own if folded == char else by_capital)[ord(folded)] = latin.lower()
+    return by_capital | own  # a small letter's own look-alike wins (ν looks like v, Ν like N)
 
 
 def _replace_frequent(text: str) -> str:
@@ -126,28 +162,58 @@ def _char_class(code_points: Iterable[int]) -> str:
     return f"[{body}]"
 
 
+def _with_astral(char_class: str) -> str:
+    """One astral range keeps the class a bitmap (many astral entries make `re` test a
+    list, 3x slower); astral characters left after folding are symbols and emoji."""
+    return char_class[:-1] + "\U00010000-\U0010ffff]"
+
+
 def _runs_of(code_points: Iterable[int]) -> re.Pattern[str]:
-    """Runs of the given characters, or of any astral character: one astral range keeps
-    the class a bitmap (many astral entries make `re` test a list, 3x slower). Written
-    `[c][c]*` rather than `[c]+` so `re` can skip ahead to the first candidate."""
-    char = _char_class(cp for cp in code_points if cp < 0x10000)[:-1] + "\U00010000-\U0010ffff]"
+    """Runs of the given characters, or of any astral character. Written `[c][c]*`
+    rather than `[c]+` so `re` can skip ahead to the first candidate."""
+    char = _with_astral(_char_class(cp for cp in code_points if cp < 0x10000))
     return re.compile(char + char + "*")
 
 
-_REST, _IRREGULAR = _build_tables()
-_REST_RUNS = _runs_of(_REST)
-_IRREGULAR_RUNS = _runs_of(_IRREGULAR)
+_REST = _build_table()
+_LOOKALIKE = _build_lookalikes(_REST)
 # Marks and invisible characters are common (tanween in أيضاً, shadda): one regex scan finds
 # them to cut out, leaving the per-run Python callback to rarer substitutions.
 _REMOVABLE = {cp for cp, folded in _REST.items() if not folded and cp < 0x10000}
 _REMOVABLE_RUNS = re.compile(_char_class(_REMOVABLE) * 2 + "*")
-_SUBSTITUTE_RUNS = _runs_of(_REST.keys() - _REMOVABLE)
-# A possessive, bounded letter run: a bare `[a-z]+` here backtracks quadratically on a long
-# word (50 kB of "a" took 18 s); words longer than the bound are only seen by their tail.
-_ENGLISH_ENDING = re.compile(r"[a-z][a-z]{0,40}+(?:(?<=s)'?|'s)(?![a-z])")
-_PUNCTUATION = _char_class(cp for cp in range(0x10000) if unicodedata.category(chr(cp))[0] in "PS")
-_INSERTED_PUNCTUATION = re.compile(_PUNCTUATION * 2 + "{0,2}(?=[^\\W\\d_])")
-_EXTRA_SPACES = re.compile("  +")
+_SUBSTITUTE_RUNS = _runs_of((_REST.keys() - _REMOVABLE) | _LOOKALIKE.keys())
+
+_LETTER = r"[^\W\d_]"
+_MARK_CLASS = _with_astral(
+    _char_class(cp for cp in range(0x10000) if unicodedata.category(chr(cp))[0] in "PS")
+)
+_SEPARATOR = _MARK_CLASS[:-1] + " ]"  # a space, punctuation, a symbol or an emoji
+_SINGLE = f"{_LETTER}(?!{_LETTER})"  # a letter that is a word on its own
+# Every alternative starts by consuming one separator, so `re` scans for that class fast.
+_WORD_EDITS = re.compile(
+    _SEPARATOR
+    + "(?:"
+    # `weapons.The`: a sentence end without its space, two words, not one dodged word
+    + r"(?P<sentence>(?<=[a-z][.!?;:,])(?=[A-Z]))"
+    # letters spaced out: after a one-letter head, two or more single letters
+    + f"|(?P<spaced>(?={_SEPARATOR}{{0,3}}{_SINGLE}{_SEPARATOR})"
+    + f"(?:(?<=(?<!{_LETTER}){_LETTER}{_SEPARATOR})"
+    # … or after a head of two to four letters (a proclitic: وال ك ي م ا و ي), three or more
+    + "".join(
+        f"|(?<=(?<!{_LETTER}){_LETTER * n}{_SEPARATOR})"
+        + f"(?=(?:{_SEPARATOR}{{0,3}}{_SINGLE}){{3}})"
+        for n in (2, 3, 4)
+    )
+    + f"){_SEPARATOR}{{0,3}}{_SINGLE}(?:{_SEPARATOR}{{1,4}}{_SINGLE})+)"
+    # punctuation, symbols or emoji inside a word
+    + f"|(?P<join>(?<={_LETTER}{_MARK_CLASS}){_MARK_CLASS}{{0,3}}(?={_LETTER}))"
+    + "|(?P<spaces>(?<=  ) *)"
+    + ")"
+)
+_SEPARATOR_RUNS = re.compile(_SEPARATOR + "+")
+_LATIN_WORD = re.compile("[A-Za-z]+")
+_STEMMER = Stemmer.Stemmer("english")
+MAX_STEMMED = 40  # longer "words" (URLs glued by joins, junk) are only lower-cased
 
 
 Edit = tuple[int, int, int]  # (start, end, length of the replacement) in the input string
@@ -214,26 +280,36 @@ class Normalized:
 
 
 def _fold_characters(text: str) -> tuple[str, tuple[OffsetMap, ...]]:
-    cased = text.casefold()
-    folded = _replace_frequent(cased)
-    if len(cased) != len(text):  # case-folding grew a character (ß → ss): find offsets apart
-        changes = _length_changes(text, _IRREGULAR_RUNS, _IRREGULAR)
-        folded = _REST_RUNS.sub(lambda run: run.group().translate(_REST), folded)
-        return folded, (OffsetMap(changes, len(text)),)
+    folded = _replace_frequent(text)  # 1:1 replacements: no offsets move
     removed = [(m.start(), m.end(), 0) for m in _REMOVABLE_RUNS.finditer(folded)]
     if removed:
         folded = _cut(folded, removed)
     edits: list[Edit] = []
 
     def fold_run(run: re.Match[str]) -> str:
-        out = run.group().translate(_REST)
-        if len(out) != len(run.group()):
-            edits.extend(_length_changes(run.group(), None, _REST, run.start()))
+        chunk = run.group()
+        out = chunk.translate(_REST)
+        if len(out) != len(chunk):
+            edits.extend(_length_changes(chunk, _REST, run.start()))
+        elif any(ord(c) in _LOOKALIKE for c in out) and _in_latin_word(run):
+            out = out.translate(_LOOKALIKE)
         return out
 
     folded_length = len(folded)
     folded = _SUBSTITUTE_RUNS.sub(fold_run, folded)
     return folded, (OffsetMap(removed, len(text)), OffsetMap(edits, folded_length))
+
+
+def _in_latin_word(run: re.Match[str]) -> bool:
+    """Whether look-alikes at `run` sit in a Latin word: one with an ASCII letter, or one
+    made only of look-alikes (`ѕаrіn`); `Сирия` (и, я have no Latin twin) is left alone."""
+    text, start, end = run.string, run.start(), run.end()
+    while start and text[start - 1].isalpha():
+        start -= 1
+    while end < len(text) and text[end].isalpha():
+        end += 1
+    word = text[start:end].translate(_REST)
+    return any(c.isascii() for c in word) or all(ord(c) in _LOOKALIKE for c in word)
 
 
 def _cut(text: str, edits: list[Edit]) -> str:
@@ -246,82 +322,96 @@ def _cut(text: str, edits: list[Edit]) -> str:
     return "".join(kept)
 
 
-def _length_changes(
-    text: str, runs: re.Pattern[str] | None, table: dict[int, str], offset: int = 0
-) -> list[Edit]:
-    """Edits for the characters of `text` (or of its `runs`) that `table` lengthens or drops."""
-    spans = [(m.start(), m.group()) for m in runs.finditer(text)] if runs else [(0, text)]
+def _length_changes(text: str, table: dict[int, str], offset: int) -> list[Edit]:
+    """Edits for the characters of `text` that `table` lengthens or drops."""
     return [
         (offset + i, offset + i + 1, len(table[ord(c)]))
-        for start, chunk in spans
-        for i, c in enumerate(chunk, start)
+        for i, c in enumerate(text)
         if ord(c) in table and len(table[ord(c)]) != 1
     ]
 
 
-def _plural_to_singular(word: str) -> str:
-    """A deliberately small English stemmer: the same rule runs on rule terms and texts."""
-    if len(word) < 4 or word.endswith(("ss", "us", "is")):
-        return word
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("sses", "shes", "ches", "xes", "zzes")):
-        return word[:-2]
-    return word[:-1]
+def _word_edits(text: str) -> tuple[str, OffsetMap, frozenset[int]]:
+    """Stage 2: glue dodged words, collapse spaces; the joins are in the result's indexes."""
+    edits: list[Edit] = []
+    joins: list[int] = []
+    removed = 0
+    for m in _WORD_EDITS.finditer(text):
+        kind = m.lastgroup
+        if kind == "sentence":
+            continue
+        if kind == "spaced":
+            # the whole match is separators and letters; the first separator is consumed
+            # before the group starts
+            spans = [(m.start() + s.start(), m.start() + s.end()) for s in _SEPARATOR_RUNS.finditer(m.group())]
+        else:
+            spans = [(m.start(), m.end())]
+            if kind == "join":
+                joins.append(m.start() - removed)
+        for start, end in spans:
+            edits.append((start, end, 0))
+            removed += end - start
+    if not edits:
+        return text, OffsetMap((), len(text)), frozenset()
+    return _cut(text, edits), OffsetMap(edits, len(text)), frozenset(joins)
 
 
-def _english_endings(text: str) -> tuple[str, OffsetMap]:
-    if "s" not in text:  # most Arabic articles: skip the scan
-        return text, OffsetMap((), len(text))
+def _stem_english(text: str, joins: frozenset[int]) -> tuple[str, OffsetMap, frozenset[int]]:
+    """Stage 3: Latin words lower-cased and stemmed; only the changed tail of a word is an
+    edit, so every kept letter still maps to itself."""
     parts: list[str] = []
     edits: list[Edit] = []
     last = 0
-    for m in _ENGLISH_ENDING.finditer(text):
+    for m in _LATIN_WORD.finditer(text):
         word = m.group()
-        if word.endswith("'s"):
-            stem = word[:-2]
-        else:
-            stem = _plural_to_singular(word.removesuffix("'"))
+        lowered = word.lower()
+        stem = _STEMMER.stemWord(lowered) if len(word) <= MAX_STEMMED else lowered
         if stem == word:
             continue
-        keep = len(os.path.commonprefix([stem, word]))
-        parts.append(text[last : m.start() + keep])
-        parts.append(stem[keep:])
-        edits.append((m.start() + keep, m.end(), len(stem) - keep))
+        keep = len(stem) if lowered.startswith(stem) else _common_prefix(stem, lowered)
+        parts.append(text[last : m.start()])
+        parts.append(lowered[:keep] + stem[keep:])
+        if keep < len(word) or len(stem) != len(word):
+            edits.append((m.start() + keep, m.end(), len(stem) - keep))
         last = m.end()
-    if not edits:
-        return text, OffsetMap((), len(text))
+    if not parts:
+        return text, OffsetMap((), len(text)), joins
     parts.append(text[last:])
-    return "".join(parts), OffsetMap(edits, len(text))
+    return "".join(parts), OffsetMap(edits, len(text)), _shift(joins, edits)
 
 
-def _joins_and_spaces(text: str) -> tuple[str, OffsetMap, frozenset[int]]:
-    removals = [
-        (m.start(), m.end(), True)
-        for m in _INSERTED_PUNCTUATION.finditer(text)
-        if m.start() and text[m.start() - 1].isalpha()
-    ]
-    if "  " in text:
-        removals += [(m.start() + 1, m.end(), False) for m in _EXTRA_SPACES.finditer(text)]
-        removals.sort()
-    if not removals:
-        return text, OffsetMap((), len(text)), frozenset()
-    edits = [(start, end, 0) for start, end, _ in removals]
-    joins: set[int] = set()
-    removed = 0
-    for start, end, is_join in removals:
-        if is_join:
-            joins.add(start - removed)
-        removed += end - start
-    return _cut(text, edits), OffsetMap(edits, len(text)), frozenset(joins)
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def _shift(positions: frozenset[int], edits: list[Edit]) -> frozenset[int]:
+    """Positions carried through `edits` (one inside a replaced tail moves to its start)."""
+    if not positions or not edits:
+        return positions
+    starts = [start for start, _, _ in edits]
+    shifts = [0]
+    for start, end, new_length in edits:
+        shifts.append(shifts[-1] + new_length - (end - start))
+    moved = set()
+    for p in positions:
+        i = bisect_right(starts, p) - 1
+        if i >= 0 and p < edits[i][1]:
+            p = min(p, edits[i][0] + edits[i][2])  # inside an edit: clamp to what replaced it
+            moved.add(p + shifts[i])
+        else:
+            moved.add(p + shifts[i + 1])
+    return frozenset(moved)
 
 
 def normalize(text: str) -> Normalized:
     """The full normalisation, with everything needed to map results back to `text`."""
     folded, fold_maps = _fold_characters(text)
-    singular, english_map = _english_endings(folded)
-    joined, join_map, joins = _joins_and_spaces(singular)
-    return Normalized(joined, text, (*fold_maps, english_map, join_map), joins)
+    glued, word_map, joins = _word_edits(folded)
+    stemmed, stem_map, joins = _stem_english(glued, joins)
+    return Normalized(stemmed, text, (*fold_maps, word_map, stem_map), joins)
 
 
 def normalize_arabic(text: str) -> str:

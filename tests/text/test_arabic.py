@@ -7,7 +7,7 @@ import random
 import pytest
 
 from monitor.text.arabic import (
-    _IRREGULAR,
+    _LOOKALIKE,
     _REST,
     Normalized,
     _fold_characters,
@@ -34,7 +34,7 @@ ZWJ, ZWNJ, LRM, RLM, SHY, ZWSP = "\u200d", "\u200c", "\u200e", "\u200f", "\u00ad
         ("أيضاً", "ايضا"),
         (f"الكي{ZWJ}ما{ZWNJ}وي", "الكيماوي"),
         (f"{RLM}الكلور{LRM}", "الكلور"),
-        (f"chlo{SHY}rine", "chlorine"),
+        (f"chlo{SHY}rine", "chlorin"),
         (f"sa{ZWSP}rin", "sarin"),
         # alef and hamza forms, ى/ي, ة/ه, Persian letters
         ("أستانة", "استانه"),
@@ -49,18 +49,35 @@ ZWJ, ZWNJ, LRM, RLM, SHY, ZWSP = "\u200d", "\u200c", "\u200e", "\u200f", "\u00ad
         ("٢٠١٣/٨/٢١", "2013/8/21"),
         ("۱۴۰۲", "1402"),
         ("ﻻ ﷲ", "لا الله"),
-        ("ｃｈｅｍｉｃａｌ", "chemical"),
+        ("ｃｈｌｏｒｉｎｅ", "chlorin"),
         ("𝐬𝐚𝐫𝐢𝐧", "sarin"),
-        ("Straße", "strasse"),
-        # English case, possessive and plural
-        ("Chemical WEAPONS", "chemical weapon"),
+        ("Straße", "strass"),
+        ("ﹰكيماوي", "كيماوي"),  # an isolated-form mark is no word break
+        ("كيم™اوي", "كيماوي"),  # a symbol does not become letters inside a word
+        # Persian and Urdu letter forms
+        ("ڪيماوي مدرسۃ بہت ے", "كيماوي مدرسه بهت ي"),
+        # look-alike letters in Latin words only
+        ("сhlоrine ѕаrіn", "chlorin sarin"),  # Cyrillic с, о, ѕ, а, і
+        ("chlorıne", "chlorin"),  # Latin dotless ı
+        ("Сирия", "сирия"),  # a Russian word stays Cyrillic
+        # English: case and the Snowball stem
+        ("Chemical WEAPONS", "chemic weapon"),
         ("Astana's talks", "astana talk"),
         ("Astana’s", "astana"),
-        ("the helmets' colour", "the helmet colour"),
-        ("casualties", "casualty"),
-        ("churches and boxes", "church and box"),
-        ("gas, bus, crisis, class", "gas, bus, crisis, class"),
+        ("the helmets' colour", "the helmet' colour"),
+        ("casualties attacked", "casualti attack"),
+        ("gas, bus, crisis, class", "gas, bus, crisi, class"),
         ("Nur-Sultan", "nursultan"),
+        # letters spaced out, symbols and emoji inside a word
+        ("ك ي م ي ا ئ ي ة", "كيمياييه"),
+        ("ف ا ل ك ل و ر", "فالكلور"),
+        ("وال ك ي م ا و ي", "والكيماوي"),
+        ("s a r i n", "sarin"),
+        ("w.e.a.p.o.n.s", "weapon"),
+        ("chlo💀rine", "chlorin"),
+        ("الكي🔥☠️ماوي", "الكيماوي"),
+        ("و قال ب ل", "و قال ب ل"),  # one-letter words are not glued in twos
+        ("weapons.The", "weapon.the"),  # a sentence end without its space
         # spaces
         ("غاز\u00a0 \t الكلور", "غاز الكلور"),
         ("line\nbreak", "line break"),
@@ -110,7 +127,7 @@ def test_index_map_of_an_obfuscated_word() -> None:
 
 
 def test_index_map_of_expansions_and_removed_endings() -> None:
-    text = "ﻻ weapons'"
+    text = "ﻻ Weapons"
     normalised, index_map = normalize_with_map(text)
     assert normalised == "لا weapon"
     assert index_map == [0, 0, 1, 2, 3, 4, 5, 6, 7]
@@ -122,14 +139,15 @@ def test_normalising_twice_changes_nothing() -> None:
         assert normalize_arabic(once) == once
 
 
-@pytest.mark.parametrize("with_casefold_growth", [False, True])
-def test_fast_path_equals_folding_each_character_alone(with_casefold_growth: bool) -> None:
+def test_fast_path_equals_folding_each_character_alone() -> None:
     """The whole-text fast path must give what folding each character separately gives,
-    or the offsets recorded for the map would be wrong."""
-    chars = [chr(cp) for cp in sorted({*_REST, *_IRREGULAR}) if cp < 0x10000]
-    chars = [c for c in chars if (len(c.casefold()) > 1) == with_casefold_growth] + ["a"]
-    if with_casefold_growth:
-        chars += ["ä", "\u064e", "\ufefb"]
+    or the offsets recorded for the map would be wrong (look-alikes depend on their word,
+    so they are left out here)."""
+    chars = [
+        chr(cp)
+        for cp in sorted(_REST)
+        if cp < 0x10000 and not any(ord(c) in _LOOKALIKE for c in _REST[cp])
+    ] + ["a", "ä", "\u064e", "\ufefb"]
     text = "".join(chars)
     folded, maps = _fold_characters(text)
     one_by_one = [_fold_characters(c)[0] for c in chars]

@@ -27,6 +27,7 @@ loop per character; Python runs only per *match*, and matches are rare in real t
 from __future__ import annotations
 
 import json
+import os.path
 import re
 import unicodedata
 from bisect import bisect_right
@@ -34,9 +35,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from importlib.resources import files
+from itertools import accumulate
 
 import Stemmer
 from confusable_homoglyphs import categories
+
+from monitor.text.tokens import PROCLITICS
 
 TATWEEL = "\u0640"
 _REMOVED_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
@@ -188,30 +192,22 @@ _MARK_CLASS = _with_astral(
     _char_class(cp for cp in range(0x10000) if unicodedata.category(chr(cp))[0] in "PS")
 )
 _SEPARATOR = _MARK_CLASS[:-1] + " ]"  # a space, punctuation, a symbol or an emoji
-_SINGLE = f"{_LETTER}(?!{_LETTER})"  # a letter that is a word on its own
-# Every alternative starts by consuming one separator, so `re` scans for that class fast.
-_WORD_EDITS = re.compile(
-    _SEPARATOR
+# Each pattern starts with a literal or a narrow class, so `re` skips ahead to candidates.
+_INSIDE_WORD = re.compile(
+    _MARK_CLASS
     + "(?:"
     # `weapons.The`: a sentence end without its space, two words, not one dodged word
     + r"(?P<sentence>(?<=[a-z][.!?;:,])(?=[A-Z]))"
-    # letters spaced out: after a one-letter head, two or more single letters
-    + f"|(?P<spaced>(?={_SEPARATOR}{{0,3}}{_SINGLE}{_SEPARATOR})"
-    + f"(?:(?<=(?<!{_LETTER}){_LETTER}{_SEPARATOR})"
-    # … or after a head of two to four letters (a proclitic: وال ك ي م ا و ي), three or more
-    + "".join(
-        f"|(?<=(?<!{_LETTER}){_LETTER * n}{_SEPARATOR})"
-        + f"(?=(?:{_SEPARATOR}{{0,3}}{_SINGLE}){{3}})"
-        for n in (2, 3, 4)
-    )
-    + f"){_SEPARATOR}{{0,3}}{_SINGLE}(?:{_SEPARATOR}{{1,4}}{_SINGLE})+)"
     # punctuation, symbols or emoji inside a word
-    + f"|(?P<join>(?<={_LETTER}{_MARK_CLASS}){_MARK_CLASS}{{0,3}}(?={_LETTER}))"
-    + "|(?P<spaces>(?<=  ) *)"
-    + ")"
+    + f"|(?P<join>(?<={_LETTER}{_MARK_CLASS}){_MARK_CLASS}{{0,3}}(?={_LETTER})))"
 )
+_SPACED_LETTER = re.compile(f" {_LETTER}(?!{_LETTER})")  # a one-letter word (a candidate)
+# A whole spaced-out run from its start: a head of one to four letters, then single letters
+# each after one to four separators.
+_SPACED_RUN = re.compile(f"({_LETTER}{{1,4}})((?:{_SEPARATOR}{{1,4}}{_LETTER}(?!{_LETTER}))+)")
+_EXTRA_SPACES = re.compile("  +")
 _SEPARATOR_RUNS = re.compile(_SEPARATOR + "+")
-_LATIN_WORD = re.compile("[A-Za-z]+")
+_LATIN_WORD = re.compile("([A-Za-z]+)")  # captured: split keeps the words
 _STEMMER = Stemmer.Stemmer("english")
 MAX_STEMMED = 40  # longer "words" (URLs glued by joins, junk) are only lower-cased
 
@@ -333,58 +329,96 @@ def _length_changes(text: str, table: dict[int, str], offset: int) -> list[Edit]
 
 def _word_edits(text: str) -> tuple[str, OffsetMap, frozenset[int]]:
     """Stage 2: glue dodged words, collapse spaces; the joins are in the result's indexes."""
-    edits: list[Edit] = []
-    joins: list[int] = []
-    removed = 0
-    for m in _WORD_EDITS.finditer(text):
-        kind = m.lastgroup
-        if kind == "sentence":
-            continue
-        if kind == "spaced":
-            # the whole match is separators and letters; the first separator is consumed
-            # before the group starts
-            spans = [(m.start() + s.start(), m.start() + s.end()) for s in _SEPARATOR_RUNS.finditer(m.group())]
-        else:
-            spans = [(m.start(), m.end())]
-            if kind == "join":
-                joins.append(m.start() - removed)
-        for start, end in spans:
-            edits.append((start, end, 0))
-            removed += end - start
+    edits = _spaced_out(text)
+    glued_until = edits[-1][1] if edits else -1
+    join_at: set[int] = set()
+    for m in _INSIDE_WORD.finditer(text):
+        if m.lastgroup == "join" and not _inside(edits, m.start()):
+            edits.append((m.start(), m.end(), 0))
+            join_at.add(m.start())
+    if "  " in text:
+        edits += [
+            (m.start() + 1, m.end(), 0)
+            for m in _EXTRA_SPACES.finditer(text)
+            if m.start() > glued_until or not _inside(edits, m.start() + 1)
+        ]
     if not edits:
         return text, OffsetMap((), len(text)), frozenset()
+    edits.sort()
+    joins, removed = set(), 0
+    for start, end, _ in edits:
+        if start in join_at:
+            joins.add(start - removed)
+        removed += end - start
     return _cut(text, edits), OffsetMap(edits, len(text)), frozenset(joins)
 
 
-def _stem_english(text: str, joins: frozenset[int]) -> tuple[str, OffsetMap, frozenset[int]]:
-    """Stage 3: Latin words lower-cased and stemmed; only the changed tail of a word is an
-    edit, so every kept letter still maps to itself."""
-    parts: list[str] = []
+def _spaced_out(text: str) -> list[Edit]:
+    """The separators to remove inside runs of letters written one by one: three single
+    letters at least, or three after a head of two to four letters (a proclitic). A
+    candidate is rare (a one-letter word), so Python runs per candidate, not per letter."""
     edits: list[Edit] = []
-    last = 0
-    for m in _LATIN_WORD.finditer(text):
-        word = m.group()
-        lowered = word.lower()
-        stem = _STEMMER.stemWord(lowered) if len(word) <= MAX_STEMMED else lowered
+    covered = -1
+    for candidate in _SPACED_LETTER.finditer(text):
+        if candidate.start() < covered:
+            continue
+        run = _SPACED_RUN.match(text, _head(text, candidate.start()))
+        if run is None:
+            continue
+        singles = sum(1 for c in run.group(2) if c.isalpha())
+        if singles >= (2 if len(run.group(1)) == 1 else 3):
+            offset = run.start(2)
+            edits += [
+                (offset + m.start(), offset + m.end(), 0)
+                for m in _SEPARATOR_RUNS.finditer(run.group(2))
+            ]
+        covered = run.end()
+    return edits
+
+
+def _head(text: str, space: int) -> int:
+    """Where a spaced-out run through the one-letter word after `space` starts: the word
+    before it if that is an Arabic proclitic (وال ك ي م ا و ي), else the one letter itself."""
+    end = space
+    while end and not text[end - 1].isalnum():
+        end -= 1
+    start = end
+    while start and text[start - 1].isalpha():
+        start -= 1
+    if (end - start == 1 or text[start:end] in PROCLITICS) and not (
+        start and text[start - 1].isalnum()
+    ):
+        return start
+    return space + 1
+
+
+def _inside(edits: list[Edit], index: int) -> bool:
+    i = bisect_right(edits, (index, len(edits) and 1 << 62)) - 1
+    return i >= 0 and edits[i][0] <= index < edits[i][1]
+
+
+def _stem_english(text: str, joins: frozenset[int]) -> tuple[str, OffsetMap, frozenset[int]]:
+    """Stage 3: Latin words lower-cased and stemmed, in batches (split, join and the
+    stemmer are C); Python runs once per changed word, to record where its tail changed,
+    so every kept letter still maps to itself."""
+    pieces = _LATIN_WORD.split(text)  # text, word, text, word, …, text
+    if len(pieces) == 1:
+        return text, OffsetMap((), len(text)), joins
+    words = pieces[1::2]
+    lowered = "\0".join(words).lower().split("\0")
+    stems = _STEMMER.stemWords([w if len(w) <= MAX_STEMMED else "" for w in lowered])
+    edits: list[Edit] = []
+    starts = list(accumulate(map(len, pieces)))  # starts[2k] is where word k begins
+    for k, (word, low, stem) in enumerate(zip(words, lowered, stems, strict=True)):
         if stem == word:
             continue
-        keep = len(stem) if lowered.startswith(stem) else _common_prefix(stem, lowered)
-        parts.append(text[last : m.start()])
-        parts.append(lowered[:keep] + stem[keep:])
-        if keep < len(word) or len(stem) != len(word):
-            edits.append((m.start() + keep, m.end(), len(stem) - keep))
-        last = m.end()
-    if not parts:
-        return text, OffsetMap((), len(text)), joins
-    parts.append(text[last:])
-    return "".join(parts), OffsetMap(edits, len(text)), _shift(joins, edits)
-
-
-def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    while n < min(len(a), len(b)) and a[n] == b[n]:
-        n += 1
-    return n
+        if not stem:  # too long to stem
+            stem = low
+        keep = len(stem) if low.startswith(stem) else len(os.path.commonprefix([stem, low]))
+        pieces[2 * k + 1] = low[:keep] + stem[keep:]
+        if len(stem) != len(word) or keep < len(word):
+            edits.append((starts[2 * k] + keep, starts[2 * k + 1], len(stem) - keep))
+    return "".join(pieces), OffsetMap(edits, len(text)), _shift(joins, edits)
 
 
 def _shift(positions: frozenset[int], edits: list[Edit]) -> frozenset[int]:

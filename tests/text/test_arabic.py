@@ -77,6 +77,7 @@ ZWJ, ZWNJ, LRM, RLM, SHY, ZWSP = "\u200d", "\u200c", "\u200e", "\u200f", "\u00ad
         ("chlo💀rine", "chlorin"),
         ("الكي🔥☠️ماوي", "الكيماوي"),
         ("و قال ب ل", "و قال ب ل"),  # one-letter words are not glued in twos
+        ("قال ك ي م ا و ي", "قال كيماوي"),  # a word before is not taken in
         ("weapons.The", "weapon.the"),  # a sentence end without its space
         # spaces
         ("غاز\u00a0 \t الكلور", "غاز الكلور"),

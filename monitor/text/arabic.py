@@ -14,11 +14,11 @@ loop per character; Python runs only per *match*, and matches are rare in real t
    and direction marks and soft hyphens; alef/hamza forms to ا (ؤ→و, ئ→ي), ى→ي, ة→ه,
    Persian/Urdu letter variants, any decimal digit to ASCII, any space to " ";
    Latin/Cyrillic/Greek look-alikes inside a Latin word to the Latin letter;
-2. words: up to four punctuation marks, symbols or emoji pushed between two letters are
+2. words: up to 16 punctuation marks, symbols or emoji pushed between two letters are
    removed (`أسـ.لحة` → `اسلحه`) and each removal point is recorded as a "join", a place a
    word may also begin or end (`الكيماوي.وقال` is two words written without a space);
    letters spaced out one by one (`ك ي م ي ا ئ ي ة`, `s-a-r-i-n`, at least three of them,
-   optionally after a 2–4 letter proclitic) are glued into one word; runs of spaces
+   optionally after a proclitic, up to 16 separators apart) are glued into one word; runs of spaces
    become one; `weapons.The` (lower case, sentence mark, capital) stays two words;
 3. English: every Latin word is lower-cased and reduced to its Snowball (Porter 2) stem,
    so `chemical weapons` finds "Chemical Weapon's" and `attack` finds "attacked".
@@ -188,6 +188,7 @@ _REMOVABLE_RUNS = re.compile(_char_class(_REMOVABLE) * 2 + "*")
 _SUBSTITUTE_RUNS = _runs_of((_REST.keys() - _REMOVABLE) | _LOOKALIKE.keys())
 
 _LETTER = r"[^\W\d_]"
+_LETTERS = re.compile(_LETTER + "+")
 _MARK_CLASS = _with_astral(
     _char_class(cp for cp in range(0x10000) if unicodedata.category(chr(cp))[0] in "PS")
 )
@@ -197,14 +198,15 @@ _INSIDE_WORD = re.compile(
     _MARK_CLASS
     + "(?:"
     # `weapons.The`: a sentence end without its space, two words, not one dodged word
-    + r"(?P<sentence>(?<=[a-z][.!?;:,])(?=[A-Z]))"
+    + r"(?P<sentence>(?<=[a-z]{2}[.!?;:,])(?=[A-Z][a-z]{2}))"
     # punctuation, symbols or emoji inside a word
-    + f"|(?P<join>(?<={_LETTER}{_MARK_CLASS}){_MARK_CLASS}{{0,3}}(?={_LETTER})))"
+    + f"|(?P<join>(?<={_LETTER}{_MARK_CLASS}){_MARK_CLASS}{{0,15}}(?={_LETTER})))"
 )
-_SPACED_LETTER = re.compile(f" {_LETTER}(?!{_LETTER})")  # a one-letter word (a candidate)
+# a one-letter word after separators with a space among them (a candidate)
+_SPACED_LETTER = re.compile(f" {_SEPARATOR}{{0,15}}{_LETTER}(?!{_LETTER})")
 # A whole spaced-out run from its start: a head of one to four letters, then single letters
-# each after one to four separators.
-_SPACED_RUN = re.compile(f"({_LETTER}{{1,4}})((?:{_SEPARATOR}{{1,4}}{_LETTER}(?!{_LETTER}))+)")
+# each after one to 16 separators (a dodge on top of a hyphen: `z.-.💥.Z`).
+_SPACED_RUN = re.compile(f"({_LETTER}{{1,4}})((?:{_SEPARATOR}{{1,16}}{_LETTER}(?!{_LETTER}))+)")
 _EXTRA_SPACES = re.compile("  +")
 _SEPARATOR_RUNS = re.compile(_SEPARATOR + "+")
 _LATIN_WORD = re.compile("([A-Za-z]+)")  # captured: split keeps the words
@@ -287,8 +289,11 @@ def _fold_characters(text: str) -> tuple[str, tuple[OffsetMap, ...]]:
         out = chunk.translate(_REST)
         if len(out) != len(chunk):
             edits.extend(_length_changes(chunk, _REST, run.start()))
-        elif any(ord(c) in _LOOKALIKE for c in out) and _in_latin_word(run):
-            out = out.translate(_LOOKALIKE)
+        elif any(ord(c) in _LOOKALIKE for c in out):  # 1:1 here, so segments line up
+            for letters in _LETTERS.finditer(out):
+                if _in_latin_word(run.string, run.start() + letters.start(), run.start() + letters.end()):
+                    a, b = letters.span()
+                    out = out[:a] + out[a:b].translate(_LOOKALIKE) + out[b:]
         return out
 
     folded_length = len(folded)
@@ -296,10 +301,9 @@ def _fold_characters(text: str) -> tuple[str, tuple[OffsetMap, ...]]:
     return folded, (OffsetMap(removed, len(text)), OffsetMap(edits, folded_length))
 
 
-def _in_latin_word(run: re.Match[str]) -> bool:
-    """Whether look-alikes at `run` sit in a Latin word: one with an ASCII letter, or one
-    made only of look-alikes (`ѕаrіn`); `Сирия` (и, я have no Latin twin) is left alone."""
-    text, start, end = run.string, run.start(), run.end()
+def _in_latin_word(text: str, start: int, end: int) -> bool:
+    """Whether look-alikes at text[start:end] sit in a Latin word: one with an ASCII letter,
+    or one made only of look-alikes (`ѕаrіn`); `Сирия` (и, я have no Latin twin) is not."""
     while start and text[start - 1].isalpha():
         start -= 1
     while end < len(text) and text[end].isalpha():
@@ -362,7 +366,7 @@ def _spaced_out(text: str) -> list[Edit]:
     for candidate in _SPACED_LETTER.finditer(text):
         if candidate.start() < covered:
             continue
-        run = _SPACED_RUN.match(text, _head(text, candidate.start()))
+        run = _SPACED_RUN.match(text, _head(text, candidate.end() - 1))
         if run is None:
             continue
         singles = sum(1 for c in run.group(2) if c.isalpha())
@@ -376,20 +380,23 @@ def _spaced_out(text: str) -> list[Edit]:
     return edits
 
 
-def _head(text: str, space: int) -> int:
-    """Where a spaced-out run through the one-letter word after `space` starts: the word
-    before it if that is an Arabic proclitic (وال ك ي م ا و ي), else the one letter itself."""
-    end = space
-    while end and not text[end - 1].isalnum():
-        end -= 1
-    start = end
-    while start and text[start - 1].isalpha():
-        start -= 1
-    if (end - start == 1 or text[start:end] in PROCLITICS) and not (
-        start and text[start - 1].isalnum()
-    ):
-        return start
-    return space + 1
+def _head(text: str, letter: int) -> int:
+    """Where a spaced-out run through the one-letter word at `letter` starts: back over
+    the one-letter words before it, and an Arabic proclitic before those (وال ك ي م)."""
+    head = letter
+    while True:
+        end = head
+        while end and not text[end - 1].isalnum() and head - end < 16:
+            end -= 1
+        start = end
+        while start and text[start - 1].isalpha():
+            start -= 1
+        if start == end or (start and text[start - 1].isalnum()) or start == head:
+            return head
+        if end - start == 1:
+            head = start
+            continue
+        return start if text[start:end] in PROCLITICS else head
 
 
 def _inside(edits: list[Edit], index: int) -> bool:

@@ -162,9 +162,10 @@ class Settings(_Section):
 
 
 def _check_inputs(settings: Settings, file: Path | None) -> None:
-    """Paths the program reads (it creates data_dir itself) must exist: a daemon started
-    from another folder must stop with one line, not run on without its rules."""
-    inputs = {"rules_dir": settings.rules_dir, "notify.apprise_config": settings.notify.apprise_config}
+    """The rules folder must exist: a daemon started from another folder must stop with
+    one line, not run on without its rules (data_dir is created; a missing
+    notify.apprise_config is reported by the alert channels, also as one line)."""
+    inputs = {"rules_dir": settings.rules_dir}
     for key, path in inputs.items():
         if path is not None and not path.exists():
             origin = f" (set in {file}; relative paths start from its folder)" if file else ""

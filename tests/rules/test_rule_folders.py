@@ -99,11 +99,16 @@ def test_relative_paths_start_from_the_config_files_folder(
     assert load_settings(etc / "monitor.yaml").data_dir == elsewhere / "from-env"
 
 
-def test_a_missing_apprise_config_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_relative_apprise_config_is_read_from_the_config_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = tmp_path / "monitor.yaml"
-    config.write_text("notify:\n  apprise_config: nope.yaml\n", encoding="utf-8")
-    assert main(["--config", str(config), "rules", "lint"]) == 2
-    assert f"notify.apprise_config: {tmp_path / 'nope.yaml'}: not found" in capsys.readouterr().err
+    config.write_text(
+        f"database_url: sqlite:///{tmp_path / 'm.db'}\nnotify:\n  apprise_config: nope.yaml\n",
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "alerts", "send"]) == 2
+    assert f"monitor: {tmp_path / 'nope.yaml'}: cannot read apprise config" in capsys.readouterr().err
 
 
 def test_a_user_folder_extends_the_pack_and_replaces_rules_by_id(tmp_path: Path) -> None:

@@ -6,8 +6,7 @@ characters; `ك ي م ي ا ئ ي ة`: letters spaced out; emoji inside a word; 
 Urdu ہ ے). The normalised form folds all of that away, and `OffsetMap`s remember where every
 normalised character came from so a hit can be shown exactly as it was written.
 
-Stages, each a few whole-text `str.replace` / compiled-regex passes (C speed: no Python
-loop per character; Python runs only per *match*, and matches are rare in real text):
+Stages:
 1. characters: compatibility folding as in NFKC (done as NFKD, so the marks it splits off
    are dropped too) where it is safe (a symbol never becomes letters: ™ stays a symbol,
    ⓐ is a), case-folding of non-ASCII letters, removal of diacritics, tatweel, zero-width
@@ -22,236 +21,163 @@ loop per character; Python runs only per *match*, and matches are rare in real t
    become one; `weapons.The` (lower case, sentence mark, capital) stays two words;
 3. English: every Latin word is lower-cased and reduced to its Snowball (Porter 2) stem,
    so `chemical weapons` finds "Chemical Weapon's" and `attack` finds "attacked".
+
+Speed (every article goes through this): no stage loops over characters in Python, and
+none scans the text with a regex character class (`re` tests a class at ~5 ns a character,
+each such pass a third of the time the whole Aho-Corasick match takes). One numpy table
+look-up gives, for every character, what it folds to and its word category
+(`monitor.text.characters`); stage 1 folds and drops with numpy, and stages 2 and 3 find
+their few places in the category string, with numpy or with bytes patterns that start
+with a literal (which `re` skips ahead to), or skip entirely when there is nothing to do.
+Python runs per *edit*, and edits are rare. Texts with a character whose fold depends on
+its neighbours (look-alikes, expansions such as ﻻ) take the careful path of stage 1,
+`str.replace` and regex passes: as exact, and slower.
 """
 
 from __future__ import annotations
 
-import json
 import os.path
 import re
-import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
-from importlib.resources import files
-from itertools import accumulate
+from functools import cached_property, lru_cache
+from itertools import accumulate, islice, pairwise
+from operator import itemgetter
+from typing import TypeVar
 
 import Stemmer
-from confusable_homoglyphs import categories
 
-from monitor.text.tokens import PROCLITICS
-
-TATWEEL = "\u0640"
-_REMOVED_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
-_LETTER_MAP = {
-    "\u0671": "ا",  # alef wasla (أ, إ, آ lose their hamza/madda mark under NFKD)
-    "\u0672": "ا",  # alef with wavy hamza (Kashmiri, Urdu)
-    "\u0673": "ا",
-    "ى": "ي",
-    "ة": "ه",
-    "\u06cc": "ي",  # Persian yeh
-    "\u06d0": "ي",  # yeh with two dots below (Pashto)
-    "\u06d2": "ي",  # Urdu yeh barree
-    "\u06a9": "ك",  # keheh (Persian kaf)
-    "\u06aa": "ك",  # swash kaf
-    "\u06c1": "ه",  # Urdu heh goal
-    "\u06be": "ه",  # heh doachashmee
-    "\u06d5": "ه",  # ae (Kurdish), also what ۀ decomposes to
-    "\u06c3": "ه",  # teh marbuta goal
-    "\u2018": "'",
-    "\u2019": "'",
-    "\u02bc": "'",
-}
-# Spelling variants common enough in Arabic text to be replaced by str.replace (C speed);
-# everything rarer goes through the per-character table below.
-_FREQUENT = (
-    ("أ", "ا"),
-    ("إ", "ا"),
-    ("آ", "ا"),
-    ("ٱ", "ا"),
-    ("ى", "ي"),
-    ("ة", "ه"),
-    ("ؤ", "و"),
-    ("ئ", "ي"),
+from monitor.text import characters as chars
+from monitor.text.characters import (
+    FOLDS,
+    FREQUENT,
+    LETTER,
+    LOOKALIKES,
+    MARK_CLASS,
+    char_class,
+    with_astral,
 )
-# Code points outside the BMP that fold to something else (mathematical letters that spell
-# ASCII words, enclosed letters, invisible tag characters and variation selectors).
-_ASTRAL_RANGES = ((0x1D400, 0x1D800), (0x1F100, 0x1F200), (0xE0000, 0xE01F0))
-_ASCII_UPPER = frozenset(range(ord("A"), ord("Z") + 1))  # left to the English stage
-
-
-def _is_removed(char: str) -> bool:
-    category = unicodedata.category(char)
-    return (
-        category in _REMOVED_CATEGORIES
-        or char == TATWEEL
-        or (category == "Cc" and not char.isspace())
-    )
-
-
-def _fold_char(char: str) -> str:
-    """How one character folds; the tables that the fast path uses are built from this."""
-    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", char).casefold())
-    if not char.isspace():  # ﹰ (isolated fathatan) is " ً" under NFKD: not a word break
-        folded = folded.strip()
-    out = []
-    for c in folded:
-        if _is_removed(c):
-            continue
-        if c.isspace():
-            out.append(" ")
-        elif unicodedata.category(c) == "Nd":
-            out.append(str(unicodedata.digit(c)))
-        else:
-            out.append(_LETTER_MAP.get(c, c))
-    result = "".join(out)
-    if unicodedata.category(char)[0] == "S" and len(result) > 1:
-        return char  # ™ → "tm" would put letters into a word; it stays a symbol
-    return result
-
-
-def _code_points() -> Iterator[int]:
-    yield from (cp for cp in range(0x10000) if not 0xD800 <= cp < 0xE000)
-    for start, stop in _ASTRAL_RANGES:
-        yield from range(start, stop)
-
-
-def _build_table() -> dict[int, str]:
-    """Every character that folds to something else, except the frequent letters (replaced
-    first) and ASCII capitals (the English stage lower-cases whole words)."""
-    frequent = dict(_FREQUENT)
-    table: dict[int, str] = {}
-    for cp in _code_points():
-        char = chr(cp)
-        if char not in frequent and cp not in _ASCII_UPPER and (folded := _fold_char(char)) != char:
-            table[cp] = folded
-    return table
-
-
-def _build_lookalikes(table: dict[int, str]) -> dict[int, str]:
-    """Non-ASCII Latin, Cyrillic and Greek letters that look like one ASCII letter, keyed by
-    their folded (lower-case) form; from Unicode's confusables data (UTS #39)."""
-    data = json.loads((files("confusable_homoglyphs") / "confusables.json").read_text("utf-8"))
-    own: dict[int, str] = {}
-    by_capital: dict[int, str] = {}
-    for char, glyphs in data.items():
-        if len(char) != 1 or categories.alias(char) not in ("LATIN", "CYRILLIC", "GREEK"):
-            continue
-        latin = next((g["c"] for g in glyphs if len(g["c"]) == 1 and g["c"].isascii()), None)
-        folded = table.get(ord(char), char)
-        if latin and latin.isalpha() and len(folded) == 1 and not folded.isascii():
-            (own if folded == char else by_capital)[ord(folded)] = latin.lower()
-    return by_capital | own  # a small letter's own look-alike wins (ν looks like v, Ν like N)
+from monitor.text.tokens import PROCLITICS
 
 
 def _replace_frequent(text: str) -> str:
-    for old, new in _FREQUENT:
+    for old, new in FREQUENT:
         if old in text:
             text = text.replace(old, new)
     return text
 
 
-def _char_class(code_points: Iterable[int]) -> str:
-    """A regex class written as ranges: `re` scans a long list of single characters slowly."""
-    ranges: list[list[int]] = []
-    for cp in sorted(code_points):
-        if ranges and ranges[-1][1] == cp - 1:
-            ranges[-1][1] = cp
-        else:
-            ranges.append([cp, cp])
-    body = "".join(
-        re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges
-    )
-    return f"[{body}]"
-
-
-def _with_astral(char_class: str) -> str:
-    """One astral range keeps the class a bitmap (many astral entries make `re` test a
-    list, 3x slower); astral characters left after folding are symbols and emoji."""
-    return char_class[:-1] + "\U00010000-\U0010ffff]"
-
-
 def _runs_of(code_points: Iterable[int]) -> re.Pattern[str]:
     """Runs of the given characters, or of any astral character. Written `[c][c]*`
     rather than `[c]+` so `re` can skip ahead to the first candidate."""
-    char = _with_astral(_char_class(cp for cp in code_points if cp < 0x10000))
+    char = with_astral(char_class(cp for cp in code_points if cp < 0x10000))
     return re.compile(char + char + "*")
 
 
-_REST = _build_table()
-_LOOKALIKE = _build_lookalikes(_REST)
-# Marks and invisible characters are common (tanween in أيضاً, shadda): one regex scan finds
-# them to cut out, leaving the per-run Python callback to rarer substitutions.
-_REMOVABLE = {cp for cp, folded in _REST.items() if not folded and cp < 0x10000}
-_REMOVABLE_RUNS = re.compile(_char_class(_REMOVABLE) * 2 + "*")
-_SUBSTITUTE_RUNS = _runs_of((_REST.keys() - _REMOVABLE) | _LOOKALIKE.keys())
+# The careful path of stage 1: marks and invisible characters are cut out by one regex
+# scan, then the per-run Python callback folds the rest.
+_REMOVABLE = {cp for cp, folded in FOLDS.items() if not folded and cp < 0x10000}
+_REMOVABLE_RUNS = re.compile(char_class(_REMOVABLE) * 2 + "*")
+_SUBSTITUTE_RUNS = _runs_of((FOLDS.keys() - _REMOVABLE) | LOOKALIKES.keys())
+_LETTERS = re.compile(LETTER + "+")
 
-_LETTER = r"[^\W\d_]"
-_LETTERS = re.compile(_LETTER + "+")
-_MARK_CLASS = _with_astral(
-    _char_class(cp for cp in range(0x10000) if unicodedata.category(chr(cp))[0] in "PS")
-)
-_SEPARATOR = _MARK_CLASS[:-1] + " ]"  # a space, punctuation, a symbol or an emoji
-# Each pattern starts with a literal or a narrow class, so `re` skips ahead to candidates.
-_INSIDE_WORD = re.compile(
-    _MARK_CLASS
-    + "(?:"
-    # `weapons.The`: a sentence end without its space, two words, not one dodged word
-    + r"(?P<sentence>(?<=[a-z]{2}[.!?;:,])(?=[A-Z][a-z]{2}))"
-    # punctuation, symbols or emoji inside a word
-    + f"|(?P<join>(?<={_LETTER}{_MARK_CLASS}){_MARK_CLASS}{{0,15}}(?={_LETTER})))"
-)
-# a one-letter word after separators with a space among them (a candidate)
-_SPACED_LETTER = re.compile(f" {_SEPARATOR}{{0,15}}{_LETTER}(?!{_LETTER})")
+_SEPARATOR = MARK_CLASS[:-1] + " ]"  # a space, punctuation, a symbol or an emoji
 # A whole spaced-out run from its start: a head of one to four letters, then single letters
 # each after one to 16 separators (a dodge on top of a hyphen: `z.-.💥.Z`).
-_SPACED_RUN = re.compile(f"({_LETTER}{{1,4}})((?:{_SEPARATOR}{{1,16}}{_LETTER}(?!{_LETTER}))+)")
-_EXTRA_SPACES = re.compile("  +")
+_SPACED_RUN = re.compile(f"({LETTER}{{1,4}})((?:{_SEPARATOR}{{1,16}}{LETTER}(?!{LETTER}))+)")
 _SEPARATOR_RUNS = re.compile(_SEPARATOR + "+")
+_EXTRA_SPACES = re.compile("  +")
+# `weapons.The`: a sentence end without its space, two words, not one dodged word
+_SENTENCE_END = re.compile(r"[a-z]{2}[.!?;:,][A-Z][a-z]{2}")
+
+# Bytes patterns over word categories (a: ASCII letter, l: other letter, M: mark,
+# X: both), each starting with a literal so `re` skips ahead at memchr speed.
+# Punctuation, symbols or emoji inside a word: one to 16 marks between two letters.
+_JOIN = re.compile(rb"M(?<=[al]M)M{0,15}(?=[al])")
+_JOIN_WITH_BOTH = re.compile(rb"[MX](?<=[alX][MX])[MX]{0,15}(?=[alX])")
+# a one-letter word after separators with a space among them (a spaced-out candidate)
+_SPACED_LETTER = re.compile(rb" [ M]{0,15}[al](?![al])")
+_SPACED_LETTER_WITH_BOTH = re.compile(rb" [ MX]{0,15}[alX](?![alX])")
+_LATIN_RUNS = re.compile(rb"aa*")  # not `a+`: `re` takes no literal prefix from a repeat
 _LATIN_WORD = re.compile("([A-Za-z]+)")  # captured: split keeps the words
 _STEMMER = Stemmer.Stemmer("english")
 MAX_STEMMED = 40  # longer "words" (URLs glued by joins, junk) are only lower-cased
 
 
 Edit = tuple[int, int, int]  # (start, end, length of the replacement) in the input string
+_Text = TypeVar("_Text", str, bytes)
 
 
 class OffsetMap:
     """Maps an index in an edited string back to the index in the string it was made from.
 
-    Stored as pieces, so a long text with few edits costs a few integers, not one per char.
+    Stored as pieces, so a long text with few edits costs a few integers, not one per char;
+    built on first use, since only texts with a hit are ever mapped back.
     """
 
-    __slots__ = ("_at", "_flat", "_source", "length")
+    __slots__ = ("_edits", "_pieces", "_source_length")
 
     def __init__(self, edits: Iterable[Edit], source_length: int) -> None:
-        at, source, flat = [0], [0], [False]
-        shift = 0
-        for start, end, new_length in edits:
-            if new_length:  # every replacement character points at the start of what it replaced
-                at.append(start + shift)
-                source.append(start)
-                flat.append(True)
-            shift += new_length - (end - start)
-            at.append(end + shift)
-            source.append(end)
-            flat.append(False)
-        self._at, self._source, self._flat = at, source, flat
-        self.length = source_length + shift
+        self._edits = edits
+        self._source_length = source_length
+        self._pieces: tuple[list[int], list[int], list[bool], int] | None = None
+
+    def _built(self) -> tuple[list[int], list[int], list[bool], int]:
+        if self._pieces is None:
+            at, source, flat = [0], [0], [False]
+            shift = 0
+            for start, end, new_length in self._edits:
+                if new_length:  # every replacement character points at the start of what it replaced
+                    at.append(start + shift)
+                    source.append(start)
+                    flat.append(True)
+                shift += new_length - (end - start)
+                at.append(end + shift)
+                source.append(end)
+                flat.append(False)
+            self._pieces = (at, source, flat, self._source_length + shift)
+        return self._pieces
 
     def __call__(self, index: int) -> int:
-        piece = bisect_right(self._at, index) - 1
-        if self._flat[piece]:
-            return self._source[piece]
-        return self._source[piece] + index - self._at[piece]
+        at, source, flat, _ = self._built()
+        piece = bisect_right(at, index) - 1
+        if flat[piece]:
+            return source[piece]
+        return source[piece] + index - at[piece]
 
     def as_list(self) -> list[int]:
+        at_, source_, flat_, length = self._built()
         out: list[int] = []
-        bounds = [*self._at[1:], self.length]
-        for at, end, source, flat in zip(self._at, bounds, self._source, self._flat, strict=True):
+        bounds = [*at_[1:], length]
+        for at, end, source, flat in zip(at_, bounds, source_, flat_, strict=True):
             out.extend([source] * (end - at) if flat else range(source, source + end - at))
         return out
+
+
+class DropMap:
+    """Maps an index in a text whose DROPPED characters were cut out back to the text they
+    were cut from: the kept characters' positions, found on first use (in numpy) from the
+    categories before the cut. Cheaper than an OffsetMap's pieces when tanween and
+    shadda are cut from every other line."""
+
+    __slots__ = ("_before_drop", "_kept")
+
+    def __init__(self, before_drop: bytes) -> None:
+        self._before_drop = before_drop
+        self._kept: chars.Positions | None = None
+
+    def _positions(self) -> chars.Positions:
+        if self._kept is None:
+            self._kept = chars.kept_positions(self._before_drop)
+        return self._kept
+
+    def __call__(self, index: int) -> int:
+        kept = self._positions()
+        return int(kept[index]) if index < len(kept) else len(self._before_drop)
+
+    def as_list(self) -> list[int]:
+        return self._positions().tolist()  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -260,7 +186,7 @@ class Normalized:
 
     text: str
     original: str
-    maps: tuple[OffsetMap, ...]  # applied last to first
+    maps: tuple[OffsetMap | DropMap, ...]  # applied last to first
     joins: frozenset[int]  # indexes in `text` where inserted punctuation was removed
 
     def source_index(self, index: int) -> int:
@@ -277,7 +203,20 @@ class Normalized:
         return composed
 
 
-def _fold_characters(text: str) -> tuple[str, tuple[OffsetMap, ...]]:
+def _fold(text: str) -> tuple[str, tuple[OffsetMap | DropMap, ...], bytes]:
+    """Stage 1, and the word categories of its result: one table look-up for nearly every
+    text (`characters.fold_one_to_one`), the careful path for the rest."""
+    quick = chars.fold_one_to_one(text)
+    if quick is None:
+        folded, maps = _fold_carefully(text)
+        return folded, maps, chars.word_categories(folded)
+    folded, categories, before_drop = quick
+    return folded, () if before_drop is None else (DropMap(before_drop),), categories
+
+
+def _fold_carefully(text: str) -> tuple[str, tuple[OffsetMap, ...]]:
+    """Stage 1 for any text: the frequent letters replaced, marks cut, the rest folded
+    run by run (lengths may change, look-alikes depend on their word)."""
     folded = _replace_frequent(text)  # 1:1 replacements: no offsets move
     removed = [(m.start(), m.end(), 0) for m in _REMOVABLE_RUNS.finditer(folded)]
     if removed:
@@ -286,14 +225,14 @@ def _fold_characters(text: str) -> tuple[str, tuple[OffsetMap, ...]]:
 
     def fold_run(run: re.Match[str]) -> str:
         chunk = run.group()
-        out = chunk.translate(_REST)
+        out = chunk.translate(FOLDS)
         if len(out) != len(chunk):
-            edits.extend(_length_changes(chunk, _REST, run.start()))
-        elif any(ord(c) in _LOOKALIKE for c in out):  # 1:1 here, so segments line up
+            edits.extend(_length_changes(chunk, FOLDS, run.start()))
+        elif any(ord(c) in LOOKALIKES for c in out):  # 1:1 here, so segments line up
             for letters in _LETTERS.finditer(out):
                 if _in_latin_word(run.string, run.start() + letters.start(), run.start() + letters.end()):
                     a, b = letters.span()
-                    out = out[:a] + out[a:b].translate(_LOOKALIKE) + out[b:]
+                    out = out[:a] + out[a:b].translate(LOOKALIKES) + out[b:]
         return out
 
     folded_length = len(folded)
@@ -308,18 +247,18 @@ def _in_latin_word(text: str, start: int, end: int) -> bool:
         start -= 1
     while end < len(text) and text[end].isalpha():
         end += 1
-    word = text[start:end].translate(_REST)
-    return any(c.isascii() for c in word) or all(ord(c) in _LOOKALIKE for c in word)
+    word = text[start:end].translate(FOLDS)
+    return any(c.isascii() for c in word) or all(ord(c) in LOOKALIKES for c in word)
 
 
-def _cut(text: str, edits: list[Edit]) -> str:
-    """`text` without the spans of `edits` (faster than a second regex pass)."""
+def _cut(text: _Text, edits: list[Edit]) -> _Text:
+    """`text` (or its categories) without the spans of `edits`."""
     kept, last = [], 0
     for start, end, _ in edits:
         kept.append(text[last:start])
         last = end
     kept.append(text[last:])
-    return "".join(kept)
+    return text[:0].join(kept)
 
 
 def _length_changes(text: str, table: dict[int, str], offset: int) -> list[Edit]:
@@ -331,42 +270,84 @@ def _length_changes(text: str, table: dict[int, str], offset: int) -> list[Edit]
     ]
 
 
-def _word_edits(text: str) -> tuple[str, OffsetMap, frozenset[int]]:
+def _word_edits(text: str, categories: bytes) -> tuple[str, OffsetMap, frozenset[int], bytes]:
     """Stage 2: glue dodged words, collapse spaces; the joins are in the result's indexes."""
-    edits = _spaced_out(text)
+    edits = _spaced_out(text, categories)
     glued_until = edits[-1][1] if edits else -1
     join_at: set[int] = set()
-    for m in _INSIDE_WORD.finditer(text):
-        if m.lastgroup == "join" and not _inside(edits, m.start()):
-            edits.append((m.start(), m.end(), 0))
-            join_at.add(m.start())
-    if "  " in text:
+    for start, end in _joins(text, categories):
+        if not _inside(edits, start):
+            edits.append((start, end, 0))
+            join_at.add(start)
+    if chars.has_double_space(categories):
         edits += [
             (m.start() + 1, m.end(), 0)
             for m in _EXTRA_SPACES.finditer(text)
             if m.start() > glued_until or not _inside(edits, m.start() + 1)
         ]
     if not edits:
-        return text, OffsetMap((), len(text)), frozenset()
+        return text, OffsetMap((), len(text)), frozenset(), categories
     edits.sort()
     joins, removed = set(), 0
     for start, end, _ in edits:
         if start in join_at:
             joins.add(start - removed)
         removed += end - start
-    return _cut(text, edits), OffsetMap(edits, len(text)), frozenset(joins)
+    return _cut(text, edits), OffsetMap(edits, len(text)), frozenset(joins), _cut(categories, edits)
 
 
-def _spaced_out(text: str) -> list[Edit]:
+def _joins(text: str, categories: bytes) -> Iterator[tuple[int, int]]:
+    """Punctuation, symbols or emoji pushed inside a word, except a sentence end written
+    without its space (`weapons.The`: two words, not one dodged word)."""
+    pattern = _JOIN_WITH_BOTH if chars.BOTH in categories else _JOIN
+    for run in pattern.finditer(categories):
+        start, end = run.span()
+        if not (end - start == 1 and start >= 2 and _SENTENCE_END.match(text, start - 2)):
+            yield start, end
+
+
+def _spaced_out(text: str, categories: bytes) -> list[Edit]:
     """The separators to remove inside runs of letters written one by one: three single
-    letters at least, or three after a head of two to four letters (a proclitic). A
-    candidate is rare (a one-letter word), so Python runs per candidate, not per letter."""
+    letters at least, or three after a head of two to four letters (a proclitic). A run
+    has two one-letter words 2 to 17 characters apart (its single letters, after 1 to 16
+    separators), and ordinary text nearly never does: only around such pairs are the
+    candidates looked for. A one-letter word with no other near it (a lone "a", a lone
+    و) glues nothing, and the run tried from it ends before any later candidate, so
+    skipping it changes nothing."""
+    if chars.BOTH in categories:  # an astral letter is a letter and a separator to `re`
+        return _glue(text, (m.span() for m in _SPACED_LETTER_WITH_BOTH.finditer(categories)))
+    alone = chars.one_letter_words(categories)
+    paired = {p for pair in pairwise(alone) if pair[1] - pair[0] <= 17 for p in pair}
+    candidates = (
+        candidate.span()
+        for start, end in _windows(paired)
+        for candidate in _SPACED_LETTER.finditer(categories, start, end)
+        if candidate.end() - 1 in paired
+    )
+    return _glue(text, candidates)
+
+
+def _windows(letters: Iterable[int]) -> list[list[int]]:
+    """Where the candidate for each of these one-letter words may stand (from the space
+    up to 16 separators before it), overlapping stretches merged."""
+    windows: list[list[int]] = []
+    for letter in sorted(letters):
+        if windows and letter - 16 <= windows[-1][1]:
+            windows[-1][1] = letter + 1
+        else:
+            windows.append([max(0, letter - 16), letter + 1])
+    return windows
+
+
+def _glue(text: str, candidates: Iterable[tuple[int, int]]) -> list[Edit]:
+    """The edits of the runs tried from each candidate (the span of a one-letter word
+    and the separators before it) in turn."""
     edits: list[Edit] = []
     covered = -1
-    for candidate in _SPACED_LETTER.finditer(text):
-        if candidate.start() < covered:
+    for start, end in candidates:
+        if start < covered:
             continue
-        run = _SPACED_RUN.match(text, _head(text, candidate.end() - 1))
+        run = _SPACED_RUN.match(text, _head(text, end - 1))
         if run is None:
             continue
         singles = sum(1 for c in run.group(2) if c.isalpha())
@@ -404,28 +385,52 @@ def _inside(edits: list[Edit], index: int) -> bool:
     return i >= 0 and edits[i][0] <= index < edits[i][1]
 
 
-def _stem_english(text: str, joins: frozenset[int]) -> tuple[str, OffsetMap, frozenset[int]]:
-    """Stage 3: Latin words lower-cased and stemmed, in batches (split, join and the
-    stemmer are C); Python runs once per changed word, to record where its tail changed,
-    so every kept letter still maps to itself."""
-    pieces = _LATIN_WORD.split(text)  # text, word, text, word, …, text
-    if len(pieces) == 1:
+def _stem_english(
+    text: str, joins: frozenset[int], categories: bytes
+) -> tuple[str, OffsetMap, frozenset[int]]:
+    """Stage 3: Latin words lower-cased and stemmed. Each spelling is stemmed once
+    (`_english_spelling` remembers) and the words are replaced in one batch; the edits
+    record where a tail changed, so every kept letter still maps to itself."""
+    if chars.ASCII_LETTER not in categories:
         return text, OffsetMap((), len(text)), joins
+    if categories.count(chars.ASCII_LETTER) * 4 > len(categories):
+        pieces = _LATIN_WORD.split(text)  # English: one C pass beats a match per word
+    else:
+        pieces = _split_at(text, [m.span() for m in _LATIN_RUNS.finditer(categories)])
     words = pieces[1::2]
-    lowered = "\0".join(words).lower().split("\0")
-    stems = _STEMMER.stemWords([w if len(w) <= MAX_STEMMED else "" for w in lowered])
-    edits: list[Edit] = []
-    starts = list(accumulate(map(len, pieces)))  # starts[2k] is where word k begins
-    for k, (word, low, stem) in enumerate(zip(words, lowered, stems, strict=True)):
-        if stem == word:
-            continue
-        if not stem:  # too long to stem
-            stem = low
-        keep = len(stem) if low.startswith(stem) else len(os.path.commonprefix([stem, low]))
-        pieces[2 * k + 1] = low[:keep] + stem[keep:]
-        if len(stem) != len(word) or keep < len(word):
-            edits.append((starts[2 * k] + keep, starts[2 * k + 1], len(stem) - keep))
+    spellings = list(map(_english_spelling, words))
+    ends = islice(accumulate(map(len, pieces)), 1, None, 2)  # where each word ends in `text`
+    edits: list[Edit] = [
+        (end - len(word) + keep, end, tail)
+        for end, word, (_, keep, tail) in zip(ends, words, spellings, strict=True)
+        if tail >= 0
+    ]
+    pieces[1::2] = map(itemgetter(0), spellings)
     return "".join(pieces), OffsetMap(edits, len(text)), _shift(joins, edits)
+
+
+@lru_cache(maxsize=1 << 16)
+def _english_spelling(word: str) -> tuple[str, int, int]:
+    """A Latin word lower-cased and reduced to its Snowball stem; how many of its first
+    letters keep their place; and the length of the new tail after them, or -1 when
+    every letter still maps to itself (only the case changed, or nothing)."""
+    low = word.lower()
+    stem = _STEMMER.stemWord(low) if len(low) <= MAX_STEMMED else low
+    keep = len(stem) if low.startswith(stem) else len(os.path.commonprefix([stem, low]))
+    if len(stem) != len(word) or keep < len(word):
+        return stem, keep, len(stem) - keep
+    return stem, keep, -1
+
+
+def _split_at(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """`text` cut as `re.split` with a group would: between, word, between, …, between."""
+    pieces: list[str] = []
+    last = 0
+    for start, end in spans:
+        pieces += (text[last:start], text[start:end])
+        last = end
+    pieces.append(text[last:])
+    return pieces
 
 
 def _shift(positions: frozenset[int], edits: list[Edit]) -> frozenset[int]:
@@ -449,9 +454,9 @@ def _shift(positions: frozenset[int], edits: list[Edit]) -> frozenset[int]:
 
 def normalize(text: str) -> Normalized:
     """The full normalisation, with everything needed to map results back to `text`."""
-    folded, fold_maps = _fold_characters(text)
-    glued, word_map, joins = _word_edits(folded)
-    stemmed, stem_map, joins = _stem_english(glued, joins)
+    folded, fold_maps, categories = _fold(text)
+    glued, word_map, joins, categories = _word_edits(folded, categories)
+    stemmed, stem_map, joins = _stem_english(glued, joins, categories)
     return Normalized(stemmed, text, (*fold_maps, word_map, stem_map), joins)
 
 

@@ -205,6 +205,24 @@ def test_near_counts_a_join_as_a_word_break() -> None:
     assert book.match("Astana/talks")
 
 
+def test_near_marks_every_hit_with_a_partner_close_enough_and_no_other() -> None:
+    """Checked against counting words pair by pair, on random word sequences."""
+    rng = random.Random(3)
+    for _ in range(300):
+        within = rng.randint(0, 3)
+        book = rule(near=[{"terms": ["astana", "sochi"], "with": ["talks"], "within": within}])
+        words = rng.choices(["astana", "sochi", "talks", "and", "more", "x"], k=rng.randint(2, 14))
+        text = " ".join(words)
+        sides = [
+            [i for i, w in enumerate(words) if w in ("astana", "sochi")],
+            [i for i, w in enumerate(words) if w == "talks"],
+        ]
+        close = {i for a in sides[0] for b in sides[1] if abs(a - b) - 1 <= within for i in (a, b)}
+        starts = [sum(len(w) + 1 for w in words[:i]) for i in sorted(close)]
+        found = book.match(text)
+        assert ([s.start for s in found[0].spans] if found else []) == starts, (within, text)
+
+
 def test_all_groups_must_each_match() -> None:
     book = rule(terms=["Astana"], all=[["Syria", "سوريا"], ["talks"]])
     assert not book.match("Astana talks on trade")

@@ -123,3 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        from monitor.rules.loader import RuleError  # imported late: `--help` stays light
+
+        if not isinstance(exc, RuleError):
+            raise
+        print(f"monitor: rules do not load (run `monitor rules lint`):\n{exc}", file=sys.stderr)
+        return 2

@@ -13,7 +13,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 ENV_CONFIG = "MONITOR_CONFIG"
 ENV_DATABASE_URL = "MONITOR_DATABASE_URL"
@@ -24,6 +33,25 @@ DEFAULT_CONFIG_FILE = "monitor.yaml"
 
 class ConfigError(Exception):
     """A configuration problem, worded for the person editing the file."""
+
+
+# --- paths: every path in the config file is read relative to that file's folder ---
+CONFIG_DIR = "config_dir"  # validation-context key: the folder relative paths start from
+
+
+def resolve_path(value: str | os.PathLike[str], base: Path | None) -> Path:
+    """`value` as an absolute path if a base folder is known (~ is expanded first)."""
+    path = Path(value).expanduser()
+    return path if base is None or path.is_absolute() else base / path
+
+
+def _resolve_in_context(value: Path, info: ValidationInfo) -> Path:
+    return resolve_path(value, (info.context or {}).get(CONFIG_DIR))
+
+
+# A path written in the config file (validated with a CONFIG_DIR context it becomes absolute;
+# `Settings(...)` built in code keeps paths as given). New path keys should use this type.
+ConfigPath = Annotated[Path, AfterValidator(_resolve_in_context)]
 
 
 class _Section(BaseModel):
@@ -76,7 +104,7 @@ class ChannelSettings(_Section):
 
 class NotifySettings(_Section):
     channels: dict[str, ChannelSettings] = Field(default_factory=dict)
-    apprise_config: str | None = None  # path to an apprise YAML/TEXT config file
+    apprise_config: ConfigPath | None = None  # path to an apprise YAML/TEXT config file
     recent_hours: float = Field(48, gt=0)  # only items published this recently alert one by one
     max_attempts: int = Field(8, gt=0)
     backoff_seconds: float = Field(30, gt=0)
@@ -114,6 +142,8 @@ class RecheckSettings(_Section):
 
 def _alert_changes() -> list[ChangeKind]:
     return ["edited", "removed"]
+
+
 class BriefingSettings(_Section):
     """The scheduled briefing (`monitor report` in short) sent through the outbox."""
 
@@ -152,10 +182,26 @@ class TrendsSettings(_Section):
     briefing: BriefingSettings = Field(default_factory=BriefingSettings)
 
 
+def _sqlite_url(url: str, base: Path | None) -> str:
+    """A relative SQLite file in a database URL is a path like any other."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url[len(prefix) :].partition("?")[0] not in ("", ":memory:"):
+        path, sep, query = url[len(prefix) :].partition("?")
+        return prefix + str(resolve_path(path, base)) + sep + query
+    return url
+
+
+def _sqlite_url_in_context(url: str | None, info: ValidationInfo) -> str | None:
+    return url and _sqlite_url(url, (info.context or {}).get(CONFIG_DIR))
+
+
 class Settings(_Section):
-    data_dir: Path = Path("data")
-    database_url: str | None = None
-    rules_dir: Path = Path("rules")
+    data_dir: ConfigPath = Path("data")
+    database_url: Annotated[str | None, AfterValidator(_sqlite_url_in_context)] = None
+    # Your own rules, on top of the pack shipped in the package (same rule id replaces it);
+    # builtin_rules: false uses rules_dir alone.
+    rules_dir: ConfigPath | None = None
+    builtin_rules: bool = True
     log_json: bool = False
     log_level: str = "INFO"
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
@@ -173,6 +219,23 @@ class Settings(_Section):
 
     def source(self, key: str) -> SourceSettings:
         return self.sources.get(key) or SourceSettings()
+
+    @model_validator(mode="after")
+    def _some_rules(self) -> Settings:
+        if not self.builtin_rules and self.rules_dir is None:
+            raise ValueError("builtin_rules is false, so rules_dir must name a rules folder")
+        return self
+
+
+def _check_inputs(settings: Settings, file: Path | None) -> None:
+    """The rules folder must exist: a daemon started from another folder must stop with
+    one line, not run on without its rules (data_dir is created; a missing
+    notify.apprise_config is reported by the alert channels, also as one line)."""
+    inputs = {"rules_dir": settings.rules_dir}
+    for key, path in inputs.items():
+        if path is not None and not path.exists():
+            origin = f" (set in {file}; relative paths start from its folder)" if file else ""
+            raise ConfigError(f"{key}: {path}: not found{origin}")
 
 
 _ENV_REF = re.compile(r"\$\{([A-Z0-9_]+)\}")
@@ -206,10 +269,11 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def _env_overrides(data: dict[str, Any]) -> dict[str, Any]:
+    """Environment values win over the file; their relative paths start from the cwd."""
     if url := os.environ.get(ENV_DATABASE_URL):
-        data["database_url"] = url
+        data["database_url"] = _sqlite_url(url, Path.cwd())
     if data_dir := os.environ.get(ENV_DATA_DIR):
-        data["data_dir"] = data_dir
+        data["data_dir"] = str(resolve_path(data_dir, Path.cwd()))
     if urls := os.environ.get(ENV_NOTIFY_URLS):
         notify = dict(data.get("notify") or {})
         channels = dict(notify.get("channels") or {})
@@ -247,8 +311,11 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
             raise ConfigError(f"{file}: config file not found")
         data = _read_yaml(file)
     data = _env_overrides(_expand_env(data))
+    base = file.parent.absolute() if file is not None else Path.cwd()
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data, context={CONFIG_DIR: base})
     except ValidationError as exc:
         where = f"{file}: " if file else ""
         raise ConfigError(f"{where}{_describe(exc)}") from None
+    _check_inputs(settings, file)
+    return settings

@@ -35,7 +35,6 @@ def demo_config(sites: Sites, endpoint_url: str) -> dict[str, object]:
             entry["base_urls"][host] = base  # type: ignore[index]
     return {
         "data_dir": str(DATA),
-        "rules_dir": str(ROOT / "rules"),
         "crawl": {"download_delay": 0, "max_crawl_delay": 0, "autothrottle": False},
         "sources": sources,
         "notify": {"channels": {"desk": {"url": endpoint_url}},

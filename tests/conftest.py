@@ -14,7 +14,6 @@ from monitor.testing.postgres import PostgresServer, PostgresUnavailable
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITES_DIR = FIXTURES / "sites"
-RULES_DIR = Path(__file__).parents[1] / "rules"
 
 
 @pytest.fixture
@@ -27,8 +26,7 @@ def db(tmp_path: Path) -> Iterator[Database]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'monitor.db'}",
-                    rules_dir=RULES_DIR)
+    return Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'monitor.db'}")
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from monitor.cli import App, UserError, command, print_json
 from monitor.domain import match_document
 from monitor.rules.lint import lint
-from monitor.rules.loader import RuleError
+from monitor.rules.loader import BUILTIN_RULES, RuleError, read_rules, rule_folders
 from monitor.rules.matcher import RuleBook
 from monitor.store import models
 
@@ -40,7 +40,7 @@ def _day(value: str) -> date:
 
 def _book(app: App) -> RuleBook:
     try:
-        return RuleBook.load(app.settings.rules_dir)
+        return RuleBook.load(rule_folders(app.settings))
     except RuleError as exc:
         raise UserError(f"rules do not load (run `monitor rules lint`):\n{exc}") from None
 
@@ -58,14 +58,29 @@ def _test(app: App) -> int:
 
 
 def _lint(app: App) -> int:
-    problems = lint(app.settings.rules_dir)
+    folders = rule_folders(app.settings)
+    problems = lint(folders)
     for problem in problems:
         print(problem)
     if problems:
         print(f"{len(problems)} problem(s)", file=sys.stderr)
         return 1
-    print(f"{app.settings.rules_dir}: ok")
+    print(_summary(folders) + ": ok")
     return 0
+
+
+def _summary(folders: tuple[Path, ...]) -> str:
+    """Where the rules came from, and which built-in rules a user file replaced."""
+    loaded, _ = read_rules(folders)
+    builtin = {item.rule.id for item in read_rules(BUILTIN_RULES)[0]}
+    replaced = sorted(
+        item.rule.id
+        for item in loaded
+        if item.rule.id in builtin and not item.file.is_relative_to(BUILTIN_RULES)
+    )
+    names = ["built-in pack" if f == BUILTIN_RULES else str(f) for f in folders]
+    note = f"; replacing built-in {', '.join(replaced)}" if replaced else ""
+    return f"{len(loaded)} rules from {' + '.join(names)}{note}"
 
 
 def _backtest(app: App) -> int:

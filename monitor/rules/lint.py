@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from monitor.rules.loader import LoadedRule, Problem, read_rules
+from monitor.rules.loader import Folders, LoadedRule, Problem, read_rules
 from monitor.rules.matcher import RuleBook
 
 
-def lint(rules_dir: Path) -> list[Problem]:
-    loaded, problems = read_rules(rules_dir)
+def lint(folders: Folders) -> list[Problem]:
+    loaded, problems = read_rules(folders)
     return problems + [p for item in loaded for p in example_problems(item)]
 
 

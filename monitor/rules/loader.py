@@ -1,14 +1,17 @@
-"""Read `rules/*.yaml` into validated rules; every problem names its file and line.
+"""Read rule folders into validated rules; every problem names its file and line.
 
-A file holds a YAML list of rules. Loading is all or nothing: a rule pack with any problem
-is refused, so a typo never silently switches a rule off (the watcher keeps the last good
-pack running meanwhile).
+A file holds a YAML list of rules. Rules come in layers: the pack shipped inside the
+package (`monitor/rules/pack/`), then the user's `rules_dir`, whose rules are added to it;
+a rule there with a built-in rule's id replaces that rule (same place in the book).
+Loading is all or nothing: a rule pack with any problem is refused, so a typo never
+silently switches a rule off (the watcher keeps the last good pack running meanwhile).
 """
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,9 +19,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from monitor.config import Settings
 from monitor.rules.schema import FieldPath, Rule, parse_term
 
 RULE_FILE_PATTERNS = ("*.yaml", "*.yml")
+# Package data (see pyproject.toml), so the pack is found from any working directory.
+BUILTIN_RULES = Path(__file__).with_name("pack")
+Folders = str | os.PathLike[str] | Sequence[Path]  # one folder, or layers (later ones win)
 
 
 @dataclass(frozen=True)
@@ -57,30 +64,51 @@ def _line(lines: Mapping[FieldPath, int], path: FieldPath) -> int | None:
     return lines.get(path)
 
 
-def rule_files(rules_dir: Path) -> list[Path]:
-    return sorted({p for pattern in RULE_FILE_PATTERNS for p in Path(rules_dir).glob(pattern)})
+def rule_folders(settings: Settings) -> tuple[Path, ...]:
+    """The layers a configured service reads: the built-in pack, then the user's folder."""
+    builtin = [BUILTIN_RULES] if settings.builtin_rules else []
+    return (*builtin, *([settings.rules_dir] if settings.rules_dir else []))
 
 
-def read_rules(rules_dir: Path) -> tuple[list[LoadedRule], list[Problem]]:
-    """Every rule that validates, and every problem found on the way."""
-    rules_dir = Path(rules_dir)
-    if not rules_dir.is_dir():
-        return [], [Problem(rules_dir, None, "rules directory not found")]
-    files = rule_files(rules_dir)
-    if not files:
-        return [], [Problem(rules_dir, None, "no rule files (*.yaml) in this directory")]
-    loaded: list[LoadedRule] = []
+def as_folders(folders: Folders) -> tuple[Path, ...]:
+    if isinstance(folders, str | os.PathLike):
+        return (Path(folders),)
+    return tuple(Path(f) for f in folders)
+
+
+def rule_files(folders: Folders) -> list[Path]:
+    return [
+        path
+        for folder in as_folders(folders)
+        for path in sorted({p for pattern in RULE_FILE_PATTERNS for p in folder.glob(pattern)})
+    ]
+
+
+def read_rules(folders: Folders) -> tuple[list[LoadedRule], list[Problem]]:
+    """Every rule that validates (a later layer's rule replacing an earlier one with the
+    same id), and every problem found on the way."""
+    layers = as_folders(folders)
+    by_id: dict[str, LoadedRule] = {}
     problems: list[Problem] = []
-    for path in files:
-        rules, file_problems = _read_file(path)
-        loaded += rules
-        problems += file_problems
-    problems += _duplicate_ids(loaded)
-    return loaded, problems
+    for folder in layers:
+        if not folder.is_dir():
+            problems.append(Problem(folder, None, "rules directory not found"))
+            continue
+        layer: list[LoadedRule] = []
+        for path in rule_files(folder):
+            rules, file_problems = _read_file(path)
+            layer += rules
+            problems += file_problems
+        problems += _duplicate_ids(layer)
+        by_id.update((item.rule.id, item) for item in layer)
+    if not problems and not rule_files(layers):
+        where = layers[-1] if layers else Path(".")
+        problems.append(Problem(where, None, "no rule files (*.yaml) in this directory"))
+    return list(by_id.values()), problems
 
 
-def load_rules(rules_dir: Path) -> list[Rule]:
-    loaded, problems = read_rules(rules_dir)
+def load_rules(folders: Folders) -> list[Rule]:
+    loaded, problems = read_rules(folders)
     if problems:
         raise RuleError(problems)
     return [item.rule for item in loaded]

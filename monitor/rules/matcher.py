@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, NamedTuple
+from itertools import takewhile
+from operator import itemgetter
+from typing import Any
 
 import ahocorasick
 
 from monitor.domain import RuleMatch, Span
-from monitor.rules.loader import load_rules
+from monitor.rules.loader import Folders, load_rules
 from monitor.rules.schema import FieldPath, Rule, parse_term
 from monitor.text.arabic import Normalized, normalize
 from monitor.text.tokens import (
@@ -28,12 +29,11 @@ from monitor.text.tokens import (
     DEFINITE_PROCLITICS,
     MAX_PROCLITIC,
     PROCLITICS,
-    ends_word,
     is_arabic_word,
     possible_starts,
-    starts_word,
+    proclitic_before,
     word_end,
-    word_starts,
+    words_from,
 )
 
 SNIPPET_CONTEXT = 60  # characters of context on each side of a hit
@@ -42,7 +42,7 @@ MAX_NEAR_HITS = 200  # per side of a `near` clause
 _SPACES = re.compile(r"\s+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: fast
 class _Target:
     """One place a term is used: rule number, role (terms/all/none/near) and slot in it."""
 
@@ -60,15 +60,34 @@ class _Key:
     length: int
     arabic: bool
     wildcard: bool  # some target lets the word run on
-    targets: tuple[_Target, ...]
+    # the targets a hit counts for: as a whole word or running on (wildcards), with or
+    # without the article before it (definite terms need it)
+    whole: tuple[_Target, ...]
+    whole_with_article: tuple[_Target, ...]
+    running_on: tuple[_Target, ...]
+    running_on_with_article: tuple[_Target, ...]
+
+    @classmethod
+    def of(cls, key: str, targets: list[_Target]) -> _Key:
+        def chosen(wildcard: bool, article: bool) -> tuple[_Target, ...]:
+            return tuple(
+                t for t in targets if (t.wildcard or not wildcard) and (article or not t.definite)
+            )
+
+        return cls(
+            len(key),
+            is_arabic_word(key),
+            any(t.wildcard for t in targets),
+            chosen(False, False),
+            chosen(False, True),
+            chosen(True, False),
+            chosen(True, True),
+        )
 
 
-class _Hit(NamedTuple):  # a tuple: thousands are made per article
-    rule: int
-    role: str
-    slot: tuple[int, ...]
-    start: int  # in the normalised text
-    end: int
+# (start, end) in the normalised text, and the term's target: a plain tuple, since
+# thousands are made per article and a NamedTuple costs ten times more to make.
+_Hit = tuple[int, int, _Target]
 
 
 def _target(rule: int, path: FieldPath, wildcard: bool, definite: bool) -> _Target:
@@ -94,8 +113,10 @@ def _keys(rules: Sequence[Rule]) -> dict[str, list[_Target]]:
                 key = key.removeprefix(ARTICLE)
             target = _target(index, path, parsed.wildcard, definite)
             keys[key].append(target)
-            if " " in key:  # `chemical.weapons` loses its dot and becomes one word
-                keys[key.replace(" ", "")].append(target)
+            if " " in key:  # `chemical.weapons` loses its dot and becomes one word, whose
+                # stem is not the stems of its parts (chemicalweapon, not chemicweapon)
+                glued = parse_term("".join(term.split())).key
+                keys[glued.removeprefix(ARTICLE) if definite else glued].append(target)
     return keys
 
 
@@ -114,112 +135,143 @@ def _compile(rules: Sequence[Rule]) -> Any:
     automaton = ahocorasick.Automaton()
     keys = _keys(rules)
     for key in sorted(keys, key=_by_letter_frequency):
-        targets = keys[key]
         if key:
-            wildcard = any(t.wildcard for t in targets)
-            automaton.add_word(key, _Key(len(key), is_arabic_word(key), wildcard, tuple(targets)))
+            automaton.add_word(key, _Key.of(key, keys[key]))
     if len(automaton):
         automaton.make_automaton()
     return automaton
 
 
-def _hits(norm: Normalized, automaton: Any) -> Iterator[_Hit]:
+def _hits(norm: Normalized, automaton: Any) -> dict[int, list[_Hit]]:
+    """The automaton's hits that stand at word boundaries, by rule. Python runs once per
+    raw hit, so the common cases (a word ending inside a longer word; a word starting
+    after a space) are decided first, by one character test each."""
     text, joins = norm.text, norm.joins
+    size = len(text)
+    # where a join may stand among the proclitics before a term (then all starts are tried)
+    near_join = {j + d for j in joins for d in range(MAX_PROCLITIC + 1)}
+    by_rule: dict[int, list[_Hit]] = defaultdict(list)
     for last, key in automaton.iter(text):
-        start, end = last + 1 - key.length, last + 1
-        complete = ends_word(text, end, joins)
+        end = last + 1
+        complete = end == size or not text[end].isalnum() or end in joins
         if not (complete or key.wildcard):
             continue
+        start = end - key.length
         prefix = ""
-        if key.arabic:
-            for word in possible_starts(text, start, joins, MAX_PROCLITIC):
-                if (prefix := text[word:start]) in PROCLITICS:
-                    break
-            else:
+        if start and text[start - 1].isalnum():  # only a proclitic or a join may come before
+            if not key.arabic:
+                if start not in joins:
+                    continue
+            elif start in near_join:
+                for word in possible_starts(text, start, joins, MAX_PROCLITIC):
+                    if (prefix := text[word:start]) in PROCLITICS:
+                        break
+                else:
+                    continue
+                start = word
+            elif (found := proclitic_before(text, start)) is None:
                 continue
-            start = word
-        elif not starts_word(text, start, joins):
-            continue
-        if not complete:
+            else:
+                prefix = found
+                start -= len(found)
+        article = prefix in DEFINITE_PROCLITICS
+        if complete:
+            targets = key.whole_with_article if article else key.whole
+        else:
             end = word_end(text, end, joins)
-        for target in key.targets:
-            if (complete or target.wildcard) and (
-                not target.definite or prefix in DEFINITE_PROCLITICS
-            ):
-                yield _Hit(target.rule, target.role, target.slot, start, end)
+            targets = key.running_on_with_article if article else key.running_on
+        for target in targets:
+            by_rule[target.rule].append((start, end, target))
+    return by_rule
 
 
-def _overlaps(a: _Hit, b: _Hit) -> bool:
-    return a.start < b.end and b.start < a.end
+def _close(norm: Normalized, a: _Hit, b: _Hit, within: int) -> bool:
+    """Whether at most `within` words lie between two hits that do not overlap."""
+    (_, end, _), (start, _, _) = (a, b) if a[0] <= b[0] else (b, a)
+    # the words from the first hit's end up to the second hit's own word, which is not between
+    return words_from(norm.text, norm.joins, end, start + 1, within + 1) <= within + 1
 
 
-class _WordCounter:
-    """Word number of a position in the normalised text, computed only when `near` needs it."""
-
-    def __init__(self, norm: Normalized) -> None:
-        self._norm = norm
-        self._starts: list[int] | None = None
-
-    def __call__(self, index: int) -> int:
-        if self._starts is None:
-            self._starts = word_starts(self._norm.text, self._norm.joins)
-        return bisect_right(self._starts, index)
-
-    def between(self, a: _Hit, b: _Hit) -> int:
-        """How many words lie between two hits that do not overlap."""
-        first, second = (a, b) if a.start <= b.start else (b, a)
-        return max(0, self(second.start) - self(first.end - 1) - 1)
-
-
-def _near_hits(rule: Rule, hits: list[_Hit], words: _WordCounter) -> list[_Hit]:
-    found: list[_Hit] = []
+def _near_hits(rule: Rule, hits: list[_Hit], norm: Normalized) -> set[_Hit]:
+    """The hits of each `near` clause that have a partner on the other side close enough."""
+    found: set[_Hit] = set()
     for clause_index, clause in enumerate(rule.near):
-        # Pairs are checked one by one, so only the first hits of each side are looked at:
-        # a page repeating a term 50,000 times must not cost 50,000² comparisons.
+        # Only the first hits of each side are looked at: a page repeating a term 50,000
+        # times must not cost that much.
         sides = [
-            [h for h in hits if h.slot == (clause_index, side)][:MAX_NEAR_HITS] for side in (0, 1)
+            [h for h in hits if h[2].slot == (clause_index, side)][:MAX_NEAR_HITS]
+            for side in (0, 1)
         ]
-        for a in sides[0]:
-            for b in sides[1]:
-                if not _overlaps(a, b) and words.between(a, b) <= clause.within:
-                    found += (a, b)
+        found.update(_with_close_partner(norm, sides[0], sides[1], clause.within))
+        found.update(_with_close_partner(norm, sides[1], sides[0], clause.within))
     return found
+
+
+def _with_close_partner(
+    norm: Normalized, hits: list[_Hit], partners: list[_Hit], within: int
+) -> Iterator[_Hit]:
+    """The hits with a partner that does not overlap them and is at most `within` words
+    away. The words between only grow with the distance, so from each partner the hits
+    are walked outwards until one is too far, or (fewer hits than partners) each hit is
+    checked against the nearest partner on each side: never a count per pair."""
+    if len(partners) < len(hits):
+        for partner in partners:
+            yield from _close_from(norm, partner, hits, within)
+        return
+    after = sorted(partners, key=itemgetter(0))
+    before = sorted(partners, key=itemgetter(1))
+    starts, ends = [p[0] for p in after], [p[1] for p in before]
+    for hit in hits:
+        i = bisect_left(starts, hit[1])  # the first partner starting where the hit ends
+        j = bisect_right(ends, hit[0]) - 1  # the last partner ending where the hit starts
+        if (i < len(after) and _close(norm, hit, after[i], within)) or (
+            j >= 0 and _close(norm, before[j], hit, within)
+        ):
+            yield hit
+
+
+def _close_from(norm: Normalized, partner: _Hit, hits: list[_Hit], within: int) -> Iterator[_Hit]:
+    """The hits close to one partner: walked outwards on each side while close."""
+    after = sorted((h for h in hits if h[0] >= partner[1]), key=itemgetter(0))
+    before = sorted((h for h in hits if h[1] <= partner[0]), key=itemgetter(1), reverse=True)
+    for side in (after, before):
+        yield from takewhile(lambda hit: _close(norm, partner, hit, within), side)
 
 
 def _outside(hits: list[_Hit], excluded: list[_Hit]) -> list[_Hit]:
     """The hits that overlap no excluded hit (bisect over merged spans: linear-ish in both)."""
     starts: list[int] = []
     ends: list[int] = []
-    for hit in sorted(excluded, key=lambda h: h.start):
-        if ends and hit.start <= ends[-1]:
-            ends[-1] = max(ends[-1], hit.end)
+    for start, end, _ in sorted(excluded, key=itemgetter(0)):
+        if ends and start <= ends[-1]:
+            ends[-1] = max(ends[-1], end)
         else:
-            starts.append(hit.start)
-            ends.append(hit.end)
+            starts.append(start)
+            ends.append(end)
     kept = []
     for hit in hits:
-        i = bisect_right(starts, hit.start) - 1
-        inside = (i >= 0 and ends[i] > hit.start) or (
-            i + 1 < len(starts) and starts[i + 1] < hit.end
-        )
+        start, end, _ = hit
+        i = bisect_right(starts, start) - 1
+        inside = (i >= 0 and ends[i] > start) or (i + 1 < len(starts) and starts[i + 1] < end)
         if not inside:
             kept.append(hit)
     return kept
 
 
-def _evaluate(rule: Rule, hits: list[_Hit], words: _WordCounter) -> list[_Hit] | None:
+def _evaluate(rule: Rule, hits: list[_Hit], norm: Normalized) -> list[_Hit] | None:
     """The hits that make `rule` fire, or None if it does not."""
-    if not any(h.role in ("terms", "near") for h in hits):
+    roles: dict[str, list[_Hit]] = {"terms": [], "near": [], "all": [], "none": []}
+    for hit in hits:
+        roles[hit[2].role].append(hit)
+    if not (roles["terms"] or roles["near"]):
         return None  # e.g. only an `all` group matched: common, so leave early
-    excluded = [h for h in hits if h.role == "none"]
-    counted = _outside([h for h in hits if h.role != "none"], excluded) if excluded else hits
-    triggers = [h for h in counted if h.role == "terms"]
-    triggers += _near_hits(rule, [h for h in counted if h.role == "near"], words)
+    if roles["none"]:
+        for role in ("terms", "near", "all"):
+            roles[role] = _outside(roles[role], roles["none"])
+    triggers = roles["terms"] + list(_near_hits(rule, roles["near"], norm))
     if not triggers:
         return None
-    groups = [
-        [h for h in counted if h.role == "all" and h.slot == (g,)] for g in range(len(rule.all_))
-    ]
+    groups = [[h for h in roles["all"] if h[2].slot == (g,)] for g in range(len(rule.all_))]
     if not all(groups):
         return None
     return triggers + [h for group in groups for h in group]
@@ -229,7 +281,7 @@ def _spans(norm: Normalized, hits: list[_Hit]) -> list[Span]:
     """Original-text spans of the hits, merged where they overlap."""
     original = norm.original
     spans: list[list[int]] = []
-    for start, end in sorted({(h.start, h.end) for h in hits}):
+    for start, end in sorted({(start, end) for start, end, _ in hits}):
         begin = norm.source_index(start)
         # Up to where the next kept character came from: takes in dropped endings (`'s`,
         # diacritics) and inserted punctuation, then gives back trailing spaces/punctuation.
@@ -269,9 +321,9 @@ class RuleBook:
         self._automaton = _compile(self.rules)
 
     @classmethod
-    def load(cls, rules_dir: Path | str) -> RuleBook:
-        """Load and compile `rules_dir/*.yaml`; raises RuleError naming file and line."""
-        return cls(load_rules(Path(rules_dir)))
+    def load(cls, folders: Folders) -> RuleBook:
+        """Load and compile the folders' `*.yaml`; raises RuleError naming file and line."""
+        return cls(load_rules(folders))
 
     def only(self, rule_id: str) -> RuleBook:
         """A book with just one rule (for backtests); KeyError if there is no such rule."""
@@ -285,16 +337,13 @@ class RuleBook:
         if not text or not len(self._automaton):
             return []
         norm = normalize(text)
-        by_rule: dict[int, list[_Hit]] = defaultdict(list)
-        for hit in _hits(norm, self._automaton):
-            by_rule[hit.rule].append(hit)
-        words = _WordCounter(norm)
+        by_rule = _hits(norm, self._automaton)
         matches = []
         for index in sorted(by_rule):
             rule = self.rules[index]
             if not rule.applies_to(language):
                 continue
-            if (hits := _evaluate(rule, by_rule[index], words)) is not None:
+            if (hits := _evaluate(rule, by_rule[index], norm)) is not None:
                 matches.append(_rule_match(rule, norm, hits))
         return matches
 

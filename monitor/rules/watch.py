@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
 
-from monitor.rules.loader import RuleError, rule_files
+from monitor.rules.loader import Folders, RuleError, as_folders, rule_files
 from monitor.rules.matcher import RuleBook
 
 log = logging.getLogger(__name__)
@@ -21,8 +20,8 @@ class RuleWatcher:
     so an editing mistake cannot switch alerting off. Safe to call from several threads.
     """
 
-    def __init__(self, rules_dir: Path | str) -> None:
-        self.rules_dir = Path(rules_dir)
+    def __init__(self, folders: Folders) -> None:
+        self.folders = as_folders(folders)
         self.error: RuleError | None = None
         self._book: RuleBook | None = None
         self._seen: Fingerprint | None = None
@@ -30,12 +29,12 @@ class RuleWatcher:
 
     def _fingerprint(self) -> Fingerprint:
         stats = []
-        for path in rule_files(self.rules_dir):
+        for path in rule_files(self.folders):
             try:
                 stat = path.stat()
             except FileNotFoundError:  # removed between listing and stat: next call sees it
                 continue
-            stats.append((path.name, stat.st_mtime_ns, stat.st_size))
+            stats.append((str(path), stat.st_mtime_ns, stat.st_size))
         return tuple(stats)
 
     def current(self) -> RuleBook:
@@ -52,11 +51,12 @@ class RuleWatcher:
 
     def _reload(self) -> None:
         try:
-            book = RuleBook.load(self.rules_dir)
+            book = RuleBook.load(self.folders)
         except RuleError as exc:
             self.error = exc
             log.error("rules not reloaded, keeping the previous ones: %s", exc)
             return
         if self._book is not None:
-            log.info("rules reloaded from %s: %d rules", self.rules_dir, len(book.rules))
+            where = ", ".join(map(str, self.folders))
+            log.info("rules reloaded from %s: %d rules", where, len(book.rules))
         self._book, self.error = book, None

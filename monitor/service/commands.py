@@ -28,7 +28,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_run(app: App) -> int:
-    from monitor.rules import RuleWatcher
+    from monitor.rules import RuleWatcher, rule_folders
     from monitor.service.locks import AlreadyRunning
     from monitor.service.rulefiles import poller
     from monitor.service.scheduler import Daemon
@@ -46,7 +46,7 @@ def cmd_run(app: App) -> int:
             raise UserError(str(exc)) from None
     else:
         db = app.migrated_db()
-    rules = RuleWatcher(app.settings.rules_dir)
+    rules = RuleWatcher(rule_folders(app.settings))
     daemon = Daemon(
         app.settings,
         db,
@@ -64,6 +64,7 @@ def cmd_run(app: App) -> int:
 
 
 def cmd_status(app: App) -> int:
+    from monitor.rules import rule_folders
     from monitor.service import rulefiles
     from monitor.service.status import collect, render_text
     from monitor.store.migrate import SchemaError, require_current
@@ -76,7 +77,7 @@ def cmd_status(app: App) -> int:
         app.db,
         app.settings,
         app.sources,
-        rule_check=lambda: rulefiles.check(app.settings.rules_dir),
+        rule_check=lambda: rulefiles.check(rule_folders(app.settings)),
     )
     if app.args.json:
         print_json(snapshot)

@@ -7,12 +7,12 @@ at the next matching page, and `monitor status` reports the files' problems as t
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from monitor.rules import RuleError, RuleWatcher
-from monitor.rules.loader import read_rules
+from monitor.rules.loader import Folders, as_folders, read_rules
 
 
 def poller(watcher: RuleWatcher) -> Callable[[], None]:
@@ -25,7 +25,8 @@ def poller(watcher: RuleWatcher) -> Callable[[], None]:
     return poll
 
 
-def check(rules_dir: Path) -> dict[str, Any]:
-    """How many rules load from `rules_dir` now, and every problem (file:line: message)."""
-    loaded, problems = read_rules(Path(rules_dir))
-    return {"dir": str(rules_dir), "count": len(loaded), "errors": [str(p) for p in problems]}
+def check(folders: Folders) -> dict[str, Any]:
+    """How many rules load from the folders now, and every problem (file:line: message)."""
+    loaded, problems = read_rules(folders)
+    where = os.pathsep.join(map(str, as_folders(folders)))
+    return {"dir": where, "count": len(loaded), "errors": [str(p) for p in problems]}

@@ -35,8 +35,8 @@ def make_pipeline(
     settings: Settings, db: Database, rules: Callable[[], Matcher] | None = None
 ) -> Pipeline:
     if rules is None:
-        from monitor.rules import RuleBook
+        from monitor.rules import RuleBook, rule_folders
 
-        book = RuleBook.load(settings.rules_dir)
+        book = RuleBook.load(rule_folders(settings))
         rules = lambda: book
     return Pipeline(db, settings, rules, hints_for)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Set as AbstractSet
+from functools import lru_cache
 
 ARTICLE = "ال"
 _CONJUNCTIONS = ("", "و", "ف")
@@ -34,7 +35,8 @@ PROCLITICS = _proclitics(False) | _proclitics(True)
 DEFINITE_PROCLITICS = _proclitics(True)
 MAX_PROCLITIC = max(map(len, PROCLITICS))
 
-_WORD = re.compile(r"[^\W_]+")
+_WORD_START = re.compile(r"(?<![^\W_])[^\W_]")  # the look-behind sees before `pos` too
+_ALNUM_RUN = re.compile(r"[^\W_]*")  # `\w` is str.isalnum() and "_"
 
 
 def is_arabic_word(text: str) -> bool:
@@ -43,10 +45,6 @@ def is_arabic_word(text: str) -> bool:
 
 def starts_word(text: str, index: int, joins: AbstractSet[int]) -> bool:
     return index == 0 or index in joins or not text[index - 1].isalnum()
-
-
-def ends_word(text: str, index: int, joins: AbstractSet[int]) -> bool:
-    return index == len(text) or index in joins or not text[index].isalnum()
 
 
 def possible_starts(text: str, index: int, joins: AbstractSet[int], limit: int) -> list[int]:
@@ -62,13 +60,40 @@ def possible_starts(text: str, index: int, joins: AbstractSet[int], limit: int) 
         position -= 1
 
 
+def proclitic_before(text: str, index: int) -> str | None:
+    """In text without joins: the proclitic from the start of the word around `index` up
+    to `index`, or None if what stands there is not one (what `possible_starts` finds,
+    for the case that occurs thousands of times per article, decided once per spelling)."""
+    if index > MAX_PROCLITIC:
+        return _proclitic_ending(text[index - MAX_PROCLITIC - 1 : index])
+    return _proclitic_ending(" " + text[:index])  # the text's start is a word start
+
+
+@lru_cache(maxsize=1 << 16)
+def _proclitic_ending(window: str) -> str | None:
+    start = len(window)
+    while window[start - 1].isalnum() and len(window) - start < MAX_PROCLITIC:
+        start -= 1
+    if window[start - 1].isalnum():
+        return None
+    prefix = window[start:]
+    return prefix if prefix in PROCLITICS else None
+
+
 def word_end(text: str, index: int, joins: AbstractSet[int]) -> int:
-    end = index
-    while not ends_word(text, end, joins):
-        end += 1
-    return end
+    """Where the word running through `index` ends (at a join, if one comes first)."""
+    end = _ALNUM_RUN.match(text, index).end()  # type: ignore[union-attr]  # `*` always matches
+    return min((j for j in joins if index <= j < end), default=end)
 
 
-def word_starts(text: str, joins: AbstractSet[int]) -> list[int]:
-    """Where each word begins (for counting words between two hits)."""
-    return sorted({m.start() for m in _WORD.finditer(text)} | set(joins))
+def words_from(text: str, joins: AbstractSet[int], start: int, end: int, limit: int) -> int:
+    """How many words begin in text[start:end] (a join begins one too), counted up to
+    `limit` + 1: a `near` clause asks about the gap between two hits, so only that gap
+    is scanned, and only as far as the answer needs."""
+    found = set()
+    for word in _WORD_START.finditer(text, start, end):
+        found.add(word.start())
+        if len(found) > limit:
+            return len(found)
+    found.update(j for j in joins if start <= j < end)
+    return len(found)

@@ -81,6 +81,7 @@ def cmd_report(app: App) -> int:
 
 def cmd_check(app: App) -> int:
     from monitor.rules import RuleBook
+    from monitor.rules.loader import rule_folders
     from monitor.service import locks
     from monitor.trends.check import LEASE, RuleInfo, check_spikes
 
@@ -89,7 +90,7 @@ def cmd_check(app: App) -> int:
     if not locks.acquire(db, LEASE, owner, timedelta(minutes=5)):
         raise UserError("another spike check is running (the daemon's, most likely)")
     try:
-        rules = [RuleInfo.of(rule) for rule in RuleBook.load(app.settings.rules_dir).rules]
+        rules = [RuleInfo.of(rule) for rule in RuleBook.load(rule_folders(app.settings)).rules]
         report = check_spikes(db, app.settings, rules)
     finally:
         locks.release(db, LEASE, owner)

@@ -14,7 +14,6 @@ from monitor.testing.endpoint import Endpoint
 from monitor.testing.sites import SiteServer
 
 SITES = Path(__file__).parents[1] / "fixtures" / "sites"
-RULES = Path(__file__).parents[2] / "rules"
 
 
 def run(capsys: pytest.CaptureFixture[str], config: Path, *args: str) -> str:
@@ -30,7 +29,7 @@ def test_state_dept_feed_to_alert(tmp_path: Path, capsys: pytest.CaptureFixture[
         with Endpoint() as endpoint:
             config = tmp_path / "monitor.yaml"
             config.write_text(yaml.safe_dump({
-                "data_dir": str(tmp_path), "rules_dir": str(RULES),
+                "data_dir": str(tmp_path),
                 "crawl": {"download_delay": 0, "max_crawl_delay": 0, "autothrottle": False},
                 "sources": {"state_dept": {"base_urls": {"www.state.gov": site.base_url}}},
                 "notify": {"channels": {"desk": {"url": endpoint.apprise_url("json")}},

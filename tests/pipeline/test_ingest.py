@@ -15,14 +15,13 @@ from monitor.store.db import Database
 PAGE = Path(__file__).parents[1] / "fixtures" / "pages" / "state_dept_chemical.html"
 URL = ("https://www.state.gov/releases/office-of-the-spokesperson/2026/07/"
        "accountability-for-the-assad-regimes-use-of-chemical-weapons/")
-RULES = Path(__file__).parents[2] / "rules"
 
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     path = tmp_path / "monitor.yaml"
     path.write_text(
-        f"data_dir: {tmp_path}\nrules_dir: {RULES}\n"
+        f"data_dir: {tmp_path}\n"
         "notify:\n  channels:\n    desk:\n      url: json://127.0.0.1:9/\n",
         encoding="utf-8")
     return path

@@ -24,7 +24,6 @@ PAGE = (Path(__file__).parents[1] / "fixtures" / "pages" / "state_dept_chemical.
 )
 URL = ("https://www.state.gov/releases/office-of-the-spokesperson/2026/07/"
        "accountability-for-the-assad-regimes-use-of-chemical-weapons/")
-RULES = Path(__file__).parents[2] / "rules"
 
 
 def noisy(html: str, n: int) -> str:
@@ -43,8 +42,7 @@ def page(url: str, html: str) -> RawPage:
 
 def test_an_article_fetched_again_with_noise_is_one_item_with_one_alert(db: Database) -> None:
     settings = Settings.model_validate(
-        {"rules_dir": str(RULES),
-         "notify": {"channels": {"desk": {"url": "json://127.0.0.1:9/"}}}}
+        {"notify": {"channels": {"desk": {"url": "json://127.0.0.1:9/"}}}}
     )
     pipeline = make_pipeline(settings, db)
     with db.session() as session:
@@ -66,7 +64,7 @@ def test_an_article_fetched_again_with_noise_is_one_item_with_one_alert(db: Data
 
 
 def test_the_same_text_under_another_url_of_the_source_is_a_duplicate(db: Database) -> None:
-    pipeline = make_pipeline(Settings.model_validate({"rules_dir": str(RULES)}), db)
+    pipeline = make_pipeline(Settings(), db)
     first = pipeline.ingest(page(URL, PAGE))
     alias = pipeline.ingest(page("https://www.state.gov/?p=91234", noisy(PAGE, 3)))
     assert (alias.status, alias.article_id) == ("duplicate", first.article_id)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import random
 import time
-from pathlib import Path
 
 import pytest
 
 from monitor.domain import RuleMatch, match_document
-from monitor.rules import Rule, RuleBook
+from monitor.rules import BUILTIN_RULES, Rule, RuleBook
 
-RULES_DIR = Path(__file__).parents[2] / "rules"
+RULES_DIR = BUILTIN_RULES
 ZWJ, ZWNJ, RLM = "\u200d", "\u200c", "\u200f"
 
 
@@ -206,6 +205,24 @@ def test_near_counts_a_join_as_a_word_break() -> None:
     assert book.match("Astana/talks")
 
 
+def test_near_marks_every_hit_with_a_partner_close_enough_and_no_other() -> None:
+    """Checked against counting words pair by pair, on random word sequences."""
+    rng = random.Random(3)
+    for _ in range(300):
+        within = rng.randint(0, 3)
+        book = rule(near=[{"terms": ["astana", "sochi"], "with": ["talks"], "within": within}])
+        words = rng.choices(["astana", "sochi", "talks", "and", "more", "x"], k=rng.randint(2, 14))
+        text = " ".join(words)
+        sides = [
+            [i for i, w in enumerate(words) if w in ("astana", "sochi")],
+            [i for i, w in enumerate(words) if w == "talks"],
+        ]
+        close = {i for a in sides[0] for b in sides[1] if abs(a - b) - 1 <= within for i in (a, b)}
+        starts = [sum(len(w) + 1 for w in words[:i]) for i in sorted(close)]
+        found = book.match(text)
+        assert ([s.start for s in found[0].spans] if found else []) == starts, (within, text)
+
+
 def test_all_groups_must_each_match() -> None:
     book = rule(terms=["Astana"], all=[["Syria", "سوريا"], ["talks"]])
     assert not book.match("Astana talks on trade")
@@ -273,7 +290,7 @@ def test_terms_are_literal_and_cannot_make_matching_slow() -> None:
     book = rule(terms=["(a+)+$", ".*", "a" * 200])
     started = time.perf_counter()
     assert not book.match("a" * 50_000 + "!")
-    assert book.match("x (a+)+$ y")
+    assert book.match("xx (a+)+$ yy")  # (x (a+)+$ y would be letters spaced out: xay)
     assert time.perf_counter() - started < 2
 
 

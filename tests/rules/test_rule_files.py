@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from monitor.rules.lint import example_problems, lint
-from monitor.rules.loader import LoadedRule, read_rules
+from monitor.rules.loader import BUILTIN_RULES, LoadedRule, read_rules
 
-RULES_DIR = Path(__file__).parents[2] / "rules"
+RULES_DIR = BUILTIN_RULES
 LOADED, PROBLEMS = read_rules(RULES_DIR)
 
 

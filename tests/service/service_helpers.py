@@ -138,6 +138,7 @@ def write_config(
         "data_dir": str(tmp / "data"),
         "database_url": db_url,
         "rules_dir": str(RULES_DIR),
+        "builtin_rules": False,  # only the rules these tests count alerts for
         "log_json": True,
         "crawl": {
             "download_delay": 0,

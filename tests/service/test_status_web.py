@@ -84,8 +84,10 @@ def test_snapshot_has_runs_health_outbox_and_rules(any_db: Database) -> None:
 
 def test_status_command_prints_json(tmp_path: Path, db: Database) -> None:
     _seed(db)
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "broken.yaml").write_text("- id: Bad Id\n")
     config = tmp_path / "monitor.yaml"
-    config.write_text(f"database_url: {db.url}\nrules_dir: {tmp_path / 'no-rules'}\n")
+    config.write_text(f"database_url: {db.url}\nrules_dir: rules\n")  # relative to the file
     out = subprocess.run(
         [sys.executable, "-m", "monitor", "--config", str(config), "status", "--json"],
         capture_output=True,
@@ -95,7 +97,7 @@ def test_status_command_prints_json(tmp_path: Path, db: Database) -> None:
     )
     snap = json.loads(out.stdout)
     assert snap["outbox"]["failed"] == 1
-    assert snap["rules"]["errors"]  # the rules dir is missing: shown, not a crash
+    assert snap["rules"]["errors"]  # a broken rule file: shown, not a crash
 
 
 def _free_port() -> int:

@@ -1,0 +1,303 @@
+"""What each character folds to, and per-character classes of a whole text at C speed.
+
+The folding rules (`FOLDS`, `LOOKALIKES`) are computed once from Unicode data. The
+normaliser also needs, for every character of a text, what it folds to (or whether it is
+dropped, or needs the careful path) and the word category of the result (letter, mark,
+space). `re` tests a character class at about 5 ns a character, one full pass per
+question; one numpy table look-up over the text's code points answers all of them at
+under 1 ns a character. The categories come back as a bytes string, one letter per
+character, that numpy and bytes patterns starting with a literal search quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from functools import cache
+from importlib.resources import files
+
+import numpy as np
+import numpy.typing as npt
+from confusable_homoglyphs import categories as scripts
+
+TATWEEL = "\u0640"
+_REMOVED_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
+_LETTER_MAP = {
+    "\u0671": "ا",  # alef wasla (أ, إ, آ lose their hamza/madda mark under NFKD)
+    "\u0672": "ا",  # alef with wavy hamza (Kashmiri, Urdu)
+    "\u0673": "ا",
+    "ى": "ي",
+    "ة": "ه",
+    "\u06cc": "ي",  # Persian yeh
+    "\u06d0": "ي",  # yeh with two dots below (Pashto)
+    "\u06d2": "ي",  # Urdu yeh barree
+    "\u06a9": "ك",  # keheh (Persian kaf)
+    "\u06aa": "ك",  # swash kaf
+    "\u06c1": "ه",  # Urdu heh goal
+    "\u06be": "ه",  # heh doachashmee
+    "\u06d5": "ه",  # ae (Kurdish), also what ۀ decomposes to
+    "\u06c3": "ه",  # teh marbuta goal
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u02bc": "'",
+}
+# Spelling variants common enough in Arabic text to be replaced by str.replace on the
+# careful path; everything rarer goes through the per-character table `FOLDS`.
+FREQUENT = (
+    ("أ", "ا"),
+    ("إ", "ا"),
+    ("آ", "ا"),
+    ("ٱ", "ا"),
+    ("ى", "ي"),
+    ("ة", "ه"),
+    ("ؤ", "و"),
+    ("ئ", "ي"),
+)
+# Code points outside the BMP that fold to something else (mathematical letters that spell
+# ASCII words, enclosed letters, invisible tag characters and variation selectors).
+ASTRAL_FOLDED = ((0x1D400, 0x1D800), (0x1F100, 0x1F200), (0xE0000, 0xE01F0))
+_ASCII_UPPER = frozenset(range(ord("A"), ord("Z") + 1))  # left to the English stage
+
+
+def _is_removed(char: str) -> bool:
+    category = unicodedata.category(char)
+    return (
+        category in _REMOVED_CATEGORIES
+        or char == TATWEEL
+        or (category == "Cc" and not char.isspace())
+    )
+
+
+def _fold_char(char: str) -> str:
+    """How one character folds; every table here is built from this."""
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", char).casefold())
+    if not char.isspace():  # ﹰ (isolated fathatan) is " ً" under NFKD: not a word break
+        folded = folded.strip()
+    out = []
+    for c in folded:
+        if _is_removed(c):
+            continue
+        if c.isspace():
+            out.append(" ")
+        elif unicodedata.category(c) == "Nd":
+            out.append(str(unicodedata.digit(c)))
+        else:
+            out.append(_LETTER_MAP.get(c, c))
+    result = "".join(out)
+    if unicodedata.category(char)[0] == "S" and len(result) > 1:
+        return char  # ™ → "tm" would put letters into a word; it stays a symbol
+    return result
+
+
+def _foldable_code_points() -> Iterator[int]:
+    yield from (cp for cp in range(0x10000) if not 0xD800 <= cp < 0xE000)
+    for start, stop in ASTRAL_FOLDED:
+        yield from range(start, stop)
+
+
+def _build_folds() -> dict[int, str]:
+    """Every character that folds to something else, except the frequent letters (replaced
+    first) and ASCII capitals (the English stage lower-cases whole words)."""
+    frequent = dict(FREQUENT)
+    table: dict[int, str] = {}
+    for cp in _foldable_code_points():
+        char = chr(cp)
+        if char not in frequent and cp not in _ASCII_UPPER and (folded := _fold_char(char)) != char:
+            table[cp] = folded
+    return table
+
+
+def _build_lookalikes(table: dict[int, str]) -> dict[int, str]:
+    """Non-ASCII Latin, Cyrillic and Greek letters that look like one ASCII letter, keyed by
+    their folded (lower-case) form; from Unicode's confusables data (UTS #39)."""
+    data = json.loads((files("confusable_homoglyphs") / "confusables.json").read_text("utf-8"))
+    own: dict[int, str] = {}
+    by_capital: dict[int, str] = {}
+    for char, glyphs in data.items():
+        if len(char) != 1 or scripts.alias(char) not in ("LATIN", "CYRILLIC", "GREEK"):
+            continue
+        latin = next((g["c"] for g in glyphs if len(g["c"]) == 1 and g["c"].isascii()), None)
+        folded = table.get(ord(char), char)
+        if latin and latin.isalpha() and len(folded) == 1 and not folded.isascii():
+            (own if folded == char else by_capital)[ord(folded)] = latin.lower()
+    return by_capital | own  # a small letter's own look-alike wins (ν looks like v, Ν like N)
+
+
+def char_class(code_points: Iterable[int]) -> str:
+    """A regex class written as ranges: `re` scans a long list of single characters slowly."""
+    ranges: list[list[int]] = []
+    for cp in sorted(code_points):
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    body = "".join(
+        re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges
+    )
+    return f"[{body}]"
+
+
+def with_astral(char_class: str) -> str:
+    """One astral range keeps the class a bitmap (many astral entries make `re` test a
+    list, 3x slower); astral characters left after folding are symbols and emoji."""
+    return char_class[:-1] + "\U00010000-\U0010ffff]"
+
+
+FOLDS = _build_folds()
+LOOKALIKES = _build_lookalikes(FOLDS)
+LETTER = r"[^\W\d_]"
+MARK_CLASS = with_astral(
+    char_class(cp for cp in range(0x10000) if unicodedata.category(chr(cp))[0] in "PS")
+)
+
+# Word categories, one byte a character (the letters the normaliser's bytes patterns use);
+# the two letter categories sort last, so one comparison finds every letter.
+ASCII_LETTER, OTHER_LETTER, MARK, SPACE, OTHER = b"a", b"l", b"M", b" ", b"."
+BOTH = b"X"  # an astral letter: `re` counts it as a letter and as a mark (see MARK_CLASS)
+# and, before stage 1, a character it drops, or one whose fold needs the careful path
+DROPPED, CAREFUL = b"D", b"C"
+_DROP_MARK = 0xFFFF  # what a dropped character folds to first (U+FFFF itself is CAREFUL)
+_ASTRAL_INDEX = 0x10000  # every astral code point reads the tables' last entry
+
+
+def _build_categories() -> bytes:
+    """The word category of each BMP character, read off the very patterns the careful
+    path uses (`LETTER`, `MARK_CLASS`), so both paths agree on every character."""
+    table = bytearray(OTHER * (_ASTRAL_INDEX + 1))
+    every = "".join(map(chr, range(_ASTRAL_INDEX)))
+    for pattern, category in ((LETTER, OTHER_LETTER), (MARK_CLASS, MARK)):
+        for run in re.finditer(pattern + "+", every):
+            table[run.start() : run.end()] = category * (run.end() - run.start())
+    for cp in (*range(ord("A"), ord("Z") + 1), *range(ord("a"), ord("z") + 1)):
+        table[cp] = ord(ASCII_LETTER)
+    table[ord(" ")] = ord(SPACE)
+    table[_ASTRAL_INDEX] = ord(BOTH)  # astral: filled in per text (`_astral_category`)
+    return bytes(table)
+
+
+def _fold_code(cp: int) -> tuple[int, bytes | None]:
+    """What a BMP character folds to, and its category when that is not the category of
+    what it folds to. CAREFUL: folds to several characters or to an astral one (a few
+    CJK compatibility ideographs), or is (or folds to) a look-alike whose fold depends on
+    its word, or is a lone surrogate or U+FFFF."""
+    folded = _FREQUENT.get(chr(cp)) or FOLDS.get(cp, chr(cp))
+    if 0xD800 <= cp < 0xE000 or cp == _DROP_MARK or (cp in LOOKALIKES and cp not in FOLDS):
+        return cp, CAREFUL
+    if not folded:
+        return _DROP_MARK, DROPPED
+    if len(folded) > 1 or ord(folded) in LOOKALIKES or ord(folded) >= _ASTRAL_INDEX:
+        return cp, CAREFUL
+    return ord(folded), None
+
+
+def _build_table() -> npt.NDArray[np.uint32]:
+    """Per BMP character, one little-endian word: what it folds to (2 bytes) and, in the
+    last byte, the word category of that (or DROPPED, CAREFUL). One look-up gives both."""
+    words = []
+    for cp in range(_ASTRAL_INDEX):
+        folded, category = _fold_code(cp)
+        words.append(folded | (ord(category) if category else _CATEGORY_BYTES[folded]) << 24)
+    words.append(ord(BOTH) << 24)  # astral: folded and categorised per text
+    return np.array(words, "<u4")
+
+
+_FREQUENT = dict(FREQUENT)
+_CATEGORY_BYTES = _build_categories()
+_CATEGORIES = np.frombuffer(_CATEGORY_BYTES, np.uint8)
+_TABLE = _build_table()
+_ASTRAL_LOOKALIKES = frozenset(cp for cp in LOOKALIKES if cp >= _ASTRAL_INDEX)
+
+
+def fold_one_to_one(text: str) -> tuple[str, bytes, bytes | None] | None:
+    """The text with every character folded one to one and the dropped ones removed, the
+    word category of each character of that, and the categories before the drop (None
+    when nothing was dropped); or None when some character needs the careful path."""
+    units, codes = _code_points(text)
+    info = _TABLE.take(_indexes(codes))
+    fields = info.view(np.uint8)[3::4]  # per character: folded (2 bytes), 0, category
+    if CAREFUL in fields.tobytes():
+        return None
+    folded: npt.NDArray[np.unsignedinteger] = info.view("<u2")[::2]
+    encoding = "utf-16-le"
+    if codes.dtype != np.uint16:
+        astral = _astral(codes)
+        if any(cp in _ASTRAL_LOOKALIKES or _folds_astral(cp) for cp in astral):
+            return None
+        folded = np.where(codes >= _ASTRAL_INDEX, codes, folded).astype("<u4")
+        fields = fields.copy()
+        _categorise_astral(codes, astral, fields)
+        encoding = "utf-32-le"
+    if (folded_units := folded.tobytes()) != units:
+        text = folded_units.decode(encoding)
+    categories = fields.tobytes()
+    if DROPPED not in categories:
+        return text, categories, None
+    return text.replace(chr(_DROP_MARK), ""), categories.replace(DROPPED, b""), categories
+
+
+def word_categories(text: str) -> bytes:
+    """One category byte per character of the text (ASCII_LETTER, OTHER_LETTER, MARK,
+    SPACE, OTHER, BOTH)."""
+    _, codes = _code_points(text)
+    categories = _CATEGORIES.take(_indexes(codes))
+    if codes.dtype != np.uint16:
+        _categorise_astral(codes, _astral(codes), categories)
+    return categories.tobytes()
+
+
+Positions = npt.NDArray[np.intp]
+
+
+def kept_positions(before_drop: bytes) -> Positions:
+    """Where the characters that were not DROPPED stood."""
+    return np.flatnonzero(np.frombuffer(before_drop, np.uint8) != ord(DROPPED))
+
+
+def one_letter_words(categories: bytes) -> list[int]:
+    """Where a letter stands with no letter on either side."""
+    letters = np.frombuffer(SPACE + categories + SPACE, np.uint8) >= ord(ASCII_LETTER)
+    return np.flatnonzero(letters[1:-1] & ~letters[:-2] & ~letters[2:]).tolist()  # type: ignore[no-any-return]
+
+
+def has_double_space(categories: bytes) -> bool:
+    spaces = np.frombuffer(categories, np.uint8) == ord(SPACE)
+    return bool((spaces[1:] & spaces[:-1]).any())
+
+
+def _code_points(text: str) -> tuple[bytes, npt.NDArray[np.unsignedinteger]]:
+    """The text encoded, and its code points: two bytes each unless it has astral
+    characters, so that index i is always text[i]."""
+    units = text.encode("utf-16-le", "surrogatepass")
+    if len(units) == 2 * len(text):
+        return units, np.frombuffer(units, "<u2")
+    units = text.encode("utf-32-le", "surrogatepass")
+    return units, np.frombuffer(units, "<u4")
+
+
+def _indexes(codes: npt.NDArray[np.unsignedinteger]) -> npt.NDArray[np.unsignedinteger]:
+    """Table indexes: every astral code point reads the table's last entry."""
+    return codes if codes.dtype == np.uint16 else np.minimum(codes, _ASTRAL_INDEX)
+
+
+def _astral(codes: npt.NDArray[np.unsignedinteger]) -> set[int]:
+    """The distinct astral characters (emoji, mostly: a few per text)."""
+    return set(codes[codes >= _ASTRAL_INDEX].tolist())
+
+
+def _folds_astral(cp: int) -> bool:
+    return any(start <= cp < stop for start, stop in ASTRAL_FOLDED)
+
+
+def _categorise_astral(
+    codes: npt.NDArray[np.unsignedinteger], astral: set[int], categories: npt.NDArray[np.uint8]
+) -> None:
+    for cp in astral:
+        categories[codes == cp] = ord(_astral_category(cp))
+
+
+@cache
+def _astral_category(cp: int) -> bytes:
+    """`MARK_CLASS` takes in every astral character, `LETTER` the astral letters too."""
+    return BOTH if re.fullmatch(LETTER, chr(cp)) else MARK

@@ -20,10 +20,12 @@ def spike_history(db: Database, tmp_path: Path) -> datetime:
     steady(db, now - timedelta(days=80), now, 0.3, seed=12, rule=ASTANA, sources=["rt_arabic"])
     for day in (20, 30):
         add_story(db, now - timedelta(days=day), state="not_relevant")
+    # the burst falls on today's UTC day (the charts count by day) whatever the hour
+    start = max(now - timedelta(hours=9), now.replace(hour=0, minute=0, second=0, microsecond=0))
     for i in range(7):
         add_story(
             db,
-            now - timedelta(hours=9 - i),
+            start + (now - start) * i / 7,
             sources=[("etilaf", "rt_arabic", "state_dept")[i % 3]],
             title=f"<img src=x onerror=alert({i})> الكلور",
         )

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from monitor.config import Settings
-from monitor.rules import RuleBook
+from monitor.rules import BUILTIN_RULES, RuleBook
 from monitor.service import locks
 from monitor.service.scheduler import Daemon
 from monitor.service.trendjobs import run_briefing, run_spike_check
@@ -20,12 +20,10 @@ from monitor.testing.histories import add_story, steady
 from monitor.trends.check import LEASE
 from spiders import SOURCES
 
-RULES = Path(__file__).parents[2] / "rules"
-
 
 def daemon_with(db: Database, **trends: object) -> Daemon:
-    settings = Settings.model_validate({"trends": trends, "rules_dir": str(RULES)})
-    return Daemon(settings, db, SOURCES, rules=lambda: RuleBook.load(RULES), web=False)
+    settings = Settings.model_validate({"trends": trends})
+    return Daemon(settings, db, SOURCES, rules=lambda: RuleBook.load(BUILTIN_RULES), web=False)
 
 
 def test_spike_check_and_briefing_are_scheduled(db: Database) -> None:
@@ -63,8 +61,8 @@ def test_the_spike_check_uses_the_rules_in_use_and_skips_while_another_runs(
     steady(db, now - timedelta(days=60), now - timedelta(days=1), 0.5, seed=4)
     for i in range(7):
         add_story(db, now - timedelta(hours=5 - i * 0.5), sources=["etilaf"])
-    settings = Settings(data_dir=tmp_path, rules_dir=RULES)
-    book = RuleBook.load(RULES)
+    settings = Settings(data_dir=tmp_path)
+    book = RuleBook.load(BUILTIN_RULES)
     assert locks.acquire(db, LEASE, "someone-else:host:1:x", timedelta(minutes=5))
     run_spike_check(db, settings, lambda: book, "daemon:test")
     with db.session() as session:

@@ -53,6 +53,8 @@ class SiteScopeMiddleware:
 
     def process_request(self, request: Request) -> Request | None:
         spider: Any = self.crawler.spider
+        if spider.serves_archive(request.url):  # the web archive of a CDX back-fill
+            return None
         source, base_urls = spider.source, spider.base_urls
         public = unbase(request.url, base_urls)
         host = source.canonical_host(urlsplit(public).hostname or "")

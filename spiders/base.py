@@ -80,6 +80,12 @@ class Source:
         return tuple(f"https://{h}/wp-json/wp/v2/posts?page={{page}}&per_page=50" for h in hosts)
 
 
+def first_page(template: str) -> str:
+    """Page 1 of a listing template: `…/page/{page}` is the listing's own URL, where
+    WordPress and most CMSs serve it (they redirect `/page/1` there)."""
+    return re.sub(r"/page/\{page\}/?$", "/", template).format(page=1)
+
+
 def rebase(url: str, base_urls: dict[str, str]) -> str:
     """Public URL -> the URL to fetch (a loopback copy when configured)."""
     parts = urlsplit(url)

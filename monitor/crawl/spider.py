@@ -56,7 +56,7 @@ from monitor.crawl.links import PageLinks, article_links, read_page
 from monitor.crawl.store import CrawlStore, Validators
 from monitor.crawl.summary import CrawlSummary, ProbeReport
 from monitor.domain import RawPage
-from spiders.base import DISCOVERY_KINDS, Source
+from spiders.base import DISCOVERY_KINDS, Source, first_page
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,8 @@ class SourceSpider(scrapy.Spider):
         self.validators_out: dict[str, Validators] = {}
         self.tainted: set[str] = set()  # discovery URLs with an article left to retry
         self.parents: dict[str, str] = {}  # discovery URL -> the one that led to it
-        self.probed: set[str] = set()
+        self.probed: set[str] = set()  # discovery documents requested (`_key`)
+        self.read: dict[str, list[Link]] = {}  # `_key` of each document read -> its articles
         self.hosts: dict[str, HostState] = {}
         self.sections: Counter[str] = Counter()  # per host
         self.series: dict[str, frozenset[str]] = {}  # page URL -> its article URLs
@@ -174,7 +175,7 @@ class SourceSpider(scrapy.Spider):
         return [
             *(Probe("feed", u) for u in source.feeds),
             *(Probe("sitemap", u) for u in source.sitemaps),
-            *(Probe("listing", t.format(page=1), t) for t in source.listings),
+            *(Probe("listing", first_page(t), t) for t in source.listings),
             *(Probe("rest", t.format(page=1), t) for t in source.rest_urls()),
             *(Probe("home", u) for u in source.home_urls()),
             *(Probe("section", u, depth=1) for u in source.sections),
@@ -217,9 +218,9 @@ class SourceSpider(scrapy.Spider):
         return urlsplit(probe.url).hostname or ""
 
     def _discover(self, probe: Probe) -> scrapy.Request | None:
-        if probe.url in self.probed:
+        if _key(probe.url) in self.probed:
             return None
-        self.probed.add(probe.url)
+        self.probed.add(_key(probe.url))
         if probe.parent:
             self.parents[probe.url] = probe.parent
         state = self.validators_in.get(probe.url)
@@ -278,18 +279,25 @@ class SourceSpider(scrapy.Spider):
             self.validators_out[probe.url] = Validators(status=304)
             self._report(probe, "304")
             return
+        self.hosts.setdefault(self._host(probe), HostState()).answered = True
+        self.validators_out[probe.url] = Validators(
+            _header(response, "ETag"), _header(response, "Last-Modified"), response.status
+        )
+        here = _key(self.urls.public(response.url) or probe.url)
+        if here in self.read:  # e.g. /press/page/1 redirected to the /press/ already read
+            for link in self.read[here]:
+                self.summary.reach(probe.kind, link.url)
+            count.pages += 1
+            return
         reading = self._read(probe, response)
         if reading is None:
             self._unusable(probe, f"not a {probe.kind} document")
             return
-        self.hosts.setdefault(self._host(probe), HostState()).answered = True
         count.pages += 1
         count.links += reading.seen
         self.summary.links += reading.seen
-        self.validators_out[probe.url] = Validators(
-            _header(response, "ETag"), _header(response, "Last-Modified"), response.status
-        )
         articles = [link for link in reading.links if self._is_article(link.url)]
+        self.read[here] = self.read[_key(probe.url)] = articles
         log.info(
             "%s: %s %s: %d links, %d articles%s",
             self.source.key,
@@ -650,6 +658,12 @@ class SourceSpider(scrapy.Spider):
             reason,
             failure.getErrorMessage()[:200],
         )
+
+
+def _key(url: str) -> str:
+    """Discovery documents are one whether or not their path ends with a slash."""
+    parts = urlsplit(url)
+    return parts._replace(path=parts.path.rstrip("/")).geturl()
 
 
 def _is_html(response: TextResponse) -> bool:

@@ -17,6 +17,8 @@ A host directory may hold `_site.yaml`:
       /flaky: {fail_times: 2, fail_status: 503}               # 503 twice, then the file
       /busy: {fail_times: 1, fail_status: 429, fail_headers: {Retry-After: "2"}}
       /?p=123: {file: press/some-post.html}                   # a query-string alias
+    rewrite_links: true   # absolute links to any host of the copy point at its loopback
+                          # address, as mirrors and staging copies write them
 
 Paths map to files: `/a/b/` -> `a/b/index.html` or `a/b/index.xml`; `/a/b` -> `a/b`,
 `a/b.html` or `a/b/index.html`.
@@ -27,6 +29,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import mimetypes
+import re
 import sys
 import threading
 import time
@@ -64,6 +67,7 @@ class SiteServer:
         self.stats = SiteStats()
         self._lock = threading.Lock()
         self._hits: Counter[str] = Counter()  # per path, for `fail_times`; never reset
+        self.peers: dict[str, str] = {}  # public host -> loopback base URL, for rewrite_links
         handler = type("Handler", (_Handler,), {"site": self})
         self._server = _QuietServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
@@ -74,6 +78,7 @@ class SiteServer:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def start(self) -> SiteServer:
+        self.peers.setdefault(self.root.name, self.base_url)
         self._thread.start()
         return self
 
@@ -156,6 +161,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_file(self, file: Path, route: dict[str, Any], path: str) -> None:
         body = file.read_bytes()
+        ctype = route.get("content_type") or _content_type(file)
+        if self.site.config().get("rewrite_links") and ctype.startswith(TEXT_TYPES):
+            body = rewrite_links(body, self.site.peers)
         etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
         modified = email.utils.formatdate(file.stat().st_mtime, usegmt=True)
         if self.headers.get("If-None-Match") == etag or (
@@ -164,7 +172,6 @@ class _Handler(BaseHTTPRequestHandler):
         ):
             self._send(304, b"", {"ETag": etag, "Last-Modified": modified}, path)
             return
-        ctype = route.get("content_type") or _content_type(file)
         headers = {"Content-Type": ctype, "ETag": etag, "Last-Modified": modified}
         headers.update(route.get("headers") or {})
         self._send(int(route.get("status", 200)), body, headers, path)
@@ -179,6 +186,24 @@ class _Handler(BaseHTTPRequestHandler):
         if body:
             self.wfile.write(body)
         self.site.record(path, len(body), status == 304)
+
+
+TEXT_TYPES = ("text/", "application/xml", "application/json", "application/rss+xml")
+
+
+def rewrite_links(body: bytes, peers: dict[str, str]) -> bytes:
+    """Every absolute or protocol-relative link to a host of the copy, pointed at that
+    host's loopback base URL (also in JSON, which may escape the slashes)."""
+    for host, base in peers.items():
+        name = re.escape(host.encode())
+        pattern = rb"(?:https?:)?(//|\\/\\/)" + name + rb"(?![\w.-])"
+        target = base.encode()
+        body = re.sub(
+            pattern,
+            lambda m, t=target: t.replace(b"/", b"\\/") if m[1] != b"//" else t,
+            body,
+        )
+    return body
 
 
 def _content_type(file: Path) -> str:
@@ -197,7 +222,9 @@ class Sites:
         self.servers = {d.name: SiteServer(d) for d in sorted(self.root.iterdir()) if d.is_dir()}
 
     def __enter__(self) -> Self:
+        peers = {host: server.base_url for host, server in self.servers.items()}
         for server in self.servers.values():
+            server.peers.update(peers)
             server.start()
         return self
 

@@ -17,6 +17,7 @@ from monitor.store import models
 from monitor.store.db import Database
 from monitor.testing.sites import Sites
 from spiders import SOURCES
+from spiders.base import first_page
 
 KEYS = sorted(EXPECTED)
 
@@ -28,7 +29,8 @@ def discovery_urls(key: str) -> set[tuple[str, str]]:
     urls = [
         *source.feeds,
         *source.sitemaps,
-        *(t.format(page=1) for t in (*source.listings, *source.rest_urls())),
+        *(first_page(t) for t in source.listings),
+        *(t.format(page=1) for t in source.rest_urls()),
         *source.home_urls(),
         *source.sections,
     ]

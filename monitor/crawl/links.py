@@ -119,9 +119,11 @@ def looks_like_article(path: str, query: str = "") -> bool:
 def looks_like_section(path: str, query: str = "") -> bool:
     """A page listing articles worth reading: a section, a category, a language edition."""
     segments = _segments(path)
-    if not segments or len(segments) > MAX_SECTION_SEGMENTS or not is_page(path):
-        return False
     if query and not SECTION_QUERY.match(query):
+        return False
+    if not segments:
+        return bool(query)  # WordPress's /?cat=7
+    if len(segments) > MAX_SECTION_SEGMENTS or not is_page(path):
         return False
     if is_not_crawlable(path) or any(s.lower() in NOT_SECTION for s in segments):
         return False
@@ -217,8 +219,9 @@ def read_page(
         parts = urlsplit(url)
         if url == page.next_page:
             continue
-        if source.is_article(url) and url not in in_nav:
-            page.articles.append(Link(url, listed=_item_date(node), title=text or None))
+        if source.is_article(url):
+            if url not in in_nav:  # a menu's links are not the page's stories
+                page.articles.append(Link(url, listed=_item_date(node), title=text or None))
         elif looks_like_section(parts.path, parts.query):
             page.sections.append(url)
     page.feeds = [

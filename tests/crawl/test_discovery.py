@@ -1,0 +1,99 @@
+"""Discovery on a copy written in another style (tests/fixtures/sites_alt): other markup and
+link layouts, feeds that omit old items, categories linked from the home page only, no
+feed or sitemap at all, and a copy that writes its own loopback address into every link.
+Each source must reach every article, once."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+from crawl_helpers import canon, loopback_settings, stored_urls
+from sqlalchemy import func, select
+
+from monitor.crawl.runner import run_crawl
+from monitor.store import models
+from monitor.store.db import Database
+from monitor.testing.sites import Sites
+from spiders import SOURCES
+
+ALT = Path(__file__).resolve().parents[1] / "fixtures" / "sites_alt"
+EXPECTED = yaml.safe_load((Path(__file__).parent / "expected_alt.yaml").read_text("utf-8"))
+LONG_AGO = date(2015, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def alt() -> Iterator[Sites]:
+    with Sites(ALT) as running:
+        yield running
+
+
+def articles(key: str, which: str = "articles") -> list[str]:
+    return sorted(canon(u, key) for u in EXPECTED[key][which])
+
+
+def raw_rows(db: Database, key: str) -> int:
+    with db.session() as session:
+        query = select(func.count()).where(models.RawPage.source_key == key)
+        return int(session.scalar(query) or 0)
+
+
+@pytest.mark.parametrize("key", sorted(EXPECTED))
+def test_every_article_once_fresh_then_backfill_then_unchanged(
+    key: str, alt: Sites, db: Database
+) -> None:
+    settings = loopback_settings(alt, key)
+    deep = set(articles(key, "deep"))
+
+    fresh = run_crawl(SOURCES[key], settings, db)
+
+    assert stored_urls(db, key) == sorted(set(articles(key)) - deep)
+    assert (fresh.outcome, fresh.problems) == ("ok", [])
+
+    backfill = run_crawl(SOURCES[key], settings, db, since=LONG_AGO)
+
+    assert stored_urls(db, key) == articles(key)
+    assert raw_rows(db, key) == len(articles(key)), "each article stored once"
+    assert backfill.new == len(deep) and backfill.failed == 0
+
+    for server in alt.servers.values():
+        server.stats.reset()
+    again = run_crawl(SOURCES[key], settings, db)
+
+    assert again.new == 0 and again.not_modified >= 1
+    article_paths = {unquote(urlsplit(u).path) for u in articles(key)}
+    requested = {unquote(p) for s in alt.servers.values() for p in s.stats.paths}
+    assert not requested & article_paths, "an unchanged site must not refetch articles"
+
+
+def test_feed_links_of_a_copy_that_rewrites_them_are_found(alt: Sites, db: Database) -> None:
+    """The State copy writes http://127.0.0.1:<port>/… into its feed, listing and pages."""
+    feed = (ALT / "www.state.gov" / "_site.yaml").read_text()
+    assert "rewrite_links: true" in feed
+
+    summary = run_crawl(SOURCES["state_dept"], loopback_settings(alt, "state_dept"), db)
+
+    assert summary.paths["feed"].articles == 2  # both items of the feed, mapped back
+    assert summary.paths["listing"].articles >= 5
+    assert all(u.startswith("https://www.state.gov/releases/") for u in stored_urls(db, "state_dept"))
+
+
+@pytest.mark.parametrize("key", ["etilaf", "rt_arabic", "baladi"])
+def test_a_copy_rewriting_every_link_of_every_host_behaves_like_the_site(
+    key: str, tmp_path: Path, db: Database
+) -> None:
+    root = tmp_path / "sites"
+    shutil.copytree(ALT, root)
+    for host in SOURCES[key].hosts:
+        if (config := root / host / "_site.yaml").exists():
+            config.write_text("rewrite_links: true\n" + config.read_text())
+    with Sites(root) as rewritten:
+        summary = run_crawl(SOURCES[key], loopback_settings(rewritten, key), db, since=LONG_AGO)
+
+    assert stored_urls(db, key) == articles(key)
+    assert (summary.outcome, summary.problems) == ("ok", [])

@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "monitor.alerts.commands",
     "monitor.review.commands",
     "monitor.service.commands",
+    "monitor.crawl.commands",
 )
 
 
@@ -49,10 +50,13 @@ class App:
 
     @cached_property
     def settings(self) -> Settings:
+        from spiders import register_declared
+
         settings = load_settings(self.args.config)
         for channel in settings.notify.channels.values():
             register_url_secrets(channel.url)
         register_secret(make_url(settings.db_url).password)  # the user name is no secret
+        register_declared(settings)  # sources declared in YAML join the built-in ones
         return settings
 
     @cached_property
@@ -70,7 +74,7 @@ class App:
     def sources(self) -> dict[str, Any]:
         from spiders import SOURCES
 
-        return SOURCES
+        return SOURCES  # with the YAML-declared ones, once `settings` is loaded (main does)
 
 
 def print_json(value: object) -> None:

@@ -123,8 +123,10 @@ def on_or_after(day: date | None, since: date) -> bool:
     return day is None or day >= since
 
 
-def listing_date(text: str) -> date | None:
-    import dateparser  # slow to import; only listings with dates need it
+def listing_date(text: str, order: str = "DMY") -> date | datetime | None:
+    """The date printed next to a link ("15 نوفمبر 2026", "١٢ تشرين الثاني ٢٠٢٦",
+    "October 30, 2026"), read by the same parser as article dates; `order` is the site's
+    order for numeric dates. None for text that holds no full date."""
+    from monitor.extract.dates import parse_date  # dateparser is slow to import: on first use
 
-    parsed = dateparser.parse(text.strip(), languages=["en", "ar"])
-    return parsed.date() if parsed else None
+    return parse_date(text, order)

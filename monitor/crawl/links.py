@@ -54,8 +54,8 @@ NAV_CONTAINER = (
     "ancestor::nav or ancestor::header or ancestor::footer or ancestor::*[@role='navigation']"
     " or ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' menu ')]"
 )
-ITEM_CLASS = re.compile(r"post|item|entry|card|story|news|result|article|teaser", re.IGNORECASE)
-DATE_CLASS = re.compile(r"date|time|publish", re.IGNORECASE)
+ITEM_DEPTH = 5
+DATE_CLASS = re.compile(r"date|time|publish|posted", re.IGNORECASE)
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 
 
@@ -169,27 +169,29 @@ def _clean_text(node: etree._Element) -> str:
     return " ".join("".join(node.itertext()).split())
 
 
-def _item_date(anchor: etree._Element) -> date | datetime | None:
-    """The date printed in the same list item as an article link, if any."""
+def _item_date(
+    anchor: etree._Element, url: str, story: dict[etree._Element, str], order: str
+) -> date | datetime | None:
+    """The date printed in the same list item as an article link: the nearest enclosing
+    element (up to ITEM_DEPTH levels) that has a date and links to no other article."""
     for up, node in enumerate(anchor.iterancestors()):
-        if up > 4:
+        if up >= ITEM_DEPTH or any(story.get(a, url) != url for a in node.iter("a")):
             return None
-        tag = node.tag if isinstance(node.tag, str) else ""
-        if tag in ("article", "li", "tr") or ITEM_CLASS.search(node.get("class") or ""):
-            return _date_in(node)
+        if (found := _date_in(node, order)) is not None:
+            return found
     return None
 
 
-def _date_in(item: etree._Element) -> date | datetime | None:
+def _date_in(item: etree._Element, order: str) -> date | datetime | None:
     for stamp in item.iter("time"):
         if (moment := iso_moment(stamp.get("datetime") or "")) is not None:
             return moment
         if text := _clean_text(stamp):
-            return listing_date(text)
+            return listing_date(text, order)
     for node in item.iter():
         if isinstance(node.tag, str) and DATE_CLASS.search(node.get("class") or ""):
-            if (text := _clean_text(node)) and any(c.isdigit() for c in text):
-                return listing_date(text)
+            if (text := _clean_text(node)) and (found := listing_date(text, order)):
+                return found
     return None
 
 
@@ -198,18 +200,25 @@ def read_page(
     base_url: str,
     to_public: Callable[[str], str | None],
     source: SourceLike,
+    date_order: str = "DMY",
 ) -> PageLinks:
     """Classify the links of a home, section or listing page. `to_public` maps an absolute
-    (fetched) URL to its canonical public URL, or None when it is not usable."""
+    (fetched) URL to its canonical public URL, or None when it is not usable;
+    `date_order` reads numeric dates next to the links (the source's)."""
     selector = Selector(text=html)
     if declared := selector.xpath("//base/@href").get():
         base_url = urljoin(base_url, declared.strip())
     page = PageLinks()
-    own: dict[str, tuple[etree._Element, str]] = {}  # public URL -> (first anchor, text)
+    own: dict[str, tuple[etree._Element, str]] = {}  # public URL -> (its anchor, text)
+    story: dict[etree._Element, str] = {}  # every anchor to an article -> the article
     for anchor in selector.xpath("//a[@href]"):
         url = to_public(urljoin(base_url, anchor.attrib["href"].strip()))
+        if not url or not source.owns(url):
+            continue
+        if source.is_article(url):
+            story[anchor.root] = url
         text = _clean_text(anchor.root)
-        if url and source.owns(url) and len(text) >= len(own.get(url, (None, ""))[1]):
+        if url not in own or len(text) > len(own[url][1]):
             own[url] = (anchor.root, text)  # the title link rather than the picture link
     page.links = len(own)
     generic = not source.article_patterns
@@ -221,7 +230,8 @@ def read_page(
             continue
         if source.is_article(url):
             if url not in in_nav:  # a menu's links are not the page's stories
-                page.articles.append(Link(url, listed=_item_date(node), title=text or None))
+                dated = _item_date(node, url, story, date_order)
+                page.articles.append(Link(url, listed=dated, title=text or None))
         elif looks_like_section(parts.path, parts.query):
             page.sections.append(url)
     page.feeds = [

@@ -432,7 +432,8 @@ class SourceSpider(scrapy.Spider):
         ]
         picked = [link for link in picked if self._is_article(link.url)]
         if date_css:
-            dates = [listing_date(t) for t in response.css(date_css).getall()]
+            order = self.source.hints.date_order
+            dates = [listing_date(t, order) for t in response.css(date_css).getall()]
             if len(dates) == len(picked):
                 picked = [replace(link, listed=d) for link, d in zip(picked, dates, strict=True)]
         links = picked or page.articles  # a new markup the selector misses: read it generically
@@ -464,7 +465,8 @@ class SourceSpider(scrapy.Spider):
         )
 
     def _page_links(self, response: TextResponse) -> PageLinks:
-        return read_page(response.text, get_base_url(response), self.urls.public, self.source)
+        base = get_base_url(response)
+        return read_page(response.text, base, self.urls.public, self.source, self.source.hints.date_order)
 
     def _page(self, probe: Probe) -> Probe:
         assert probe.template

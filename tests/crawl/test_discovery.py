@@ -6,6 +6,7 @@ Each source must reach every article, once."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -97,3 +98,35 @@ def test_a_copy_rewriting_every_link_of_every_host_behaves_like_the_site(
 
     assert stored_urls(db, key) == articles(key)
     assert (summary.outcome, summary.problems) == ("ok", [])
+
+
+def test_links_without_any_article_are_a_problem_not_a_quiet_ok(alt: Sites, db: Database) -> None:
+    # the site moved its articles to URLs the declared patterns no longer match
+    moved = replace(SOURCES["baladi"], article_patterns=(r"^/news/\d+",))
+
+    summary = run_crawl(moved, loopback_settings(alt, "baladi"), db)
+
+    assert summary.found == 0 and summary.links > 0
+    assert summary.outcome == "degraded"
+    assert "none is an article" in summary.problems[0]
+    with db.session() as session:
+        run = session.get_one(models.CrawlRun, summary.run_id)
+        assert (run.outcome, run.problems) == ("degraded", summary.problems)
+
+
+def test_a_broken_feed_the_other_paths_stand_in_for_is_a_problem(
+    tmp_path: Path, db: Database
+) -> None:
+    root = tmp_path / "sites"
+    shutil.copytree(ALT, root)
+    config = root / "www.state.gov" / "_site.yaml"
+    config.write_text(
+        config.read_text() + '  /rss-feed/press-releases/feed/: {status: 500}\n', "utf-8"
+    )
+    with Sites(root) as broken:
+        summary = run_crawl(SOURCES["state_dept"], loopback_settings(broken, "state_dept"), db)
+
+    assert summary.new == 7 and summary.outcome == "degraded"
+    assert summary.problems == [
+        "the feed path gave no articles; listing, home, section stood in for it"
+    ]

@@ -93,7 +93,7 @@ def to_source(key: str, entry: SourceSettings, where: str) -> Source:
         sections=tuple(entry.sections),
         wp_rest=entry.wordpress,
         expect=tuple(entry.expect) or _expected(entry),
-        declared_in=entry.declared_in,
+        declared_in=where,
     )
 
 

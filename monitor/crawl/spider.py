@@ -123,7 +123,8 @@ class SourceSpider(scrapy.Spider):
         self.since = since
         self.store = store
         self.summary = summary
-        self.known = store.known_urls()
+        self.known = store.known_urls()  # grows as pages are stored (pipelines)
+        self.stored_before = frozenset(self.known)
         fresh = since is None and not archive
         self.validators_in = store.validators() if fresh else {}
         self.validators_out: dict[str, Validators] = {}
@@ -310,18 +311,15 @@ class SourceSpider(scrapy.Spider):
         self._report(probe, str(response.status), reading, articles)
         for child in reading.children:
             yield from self._out(self._discover(child))
-        fresh = 0
         for link in articles:
             self.summary.reach(probe.kind, link.url)
             if self.since and link.dated and link.dated < self.since:
                 continue
-            request = self._article(link, origin=probe.url, kind=probe.kind)
-            fresh += request is not None
-            yield from self._out(request)
-        if reading.next_page and self._next_page_wanted(probe, articles, fresh):
+            yield from self._out(self._article(link, origin=probe.url, kind=probe.kind))
+        if reading.next_page and self._next_page_wanted(probe, articles):
             yield from self._out(self._discover(reading.next_page))
 
-    def _next_page_wanted(self, probe: Probe, articles: list[Link], fresh: int) -> bool:
+    def _next_page_wanted(self, probe: Probe, articles: list[Link]) -> bool:
         if self.check:
             return False
         if probe.kind == "archive":
@@ -330,8 +328,9 @@ class SourceSpider(scrapy.Spider):
         if probe.page > 1 and self.series.get(probe.parent or "") == urls:
             return False  # the same page again (`?page=N` ignored by the site): the end
         self.series[probe.url] = urls
-        if self.since is None:  # a page with nothing new: the rest is older and known
-            return fresh > 0 and probe.page < FRESH_PAGES
+        if self.since is None:  # a page of stored articles only: the rest is older and stored
+            unknown = any(link.url not in self.stored_before for link in articles)
+            return unknown and probe.page < FRESH_PAGES
         dates = [link.dated for link in articles if link.dated]
         return bool(urls) and (not dates or min(dates) >= self.since)
 

@@ -12,19 +12,26 @@ import re
 from dataclasses import fields
 from urllib.parse import urlsplit
 
-from monitor.config import DECLARATION_FIELDS, ConfigError, Settings, SourceSettings
+from monitor.config import (
+    DECLARATION_FIELDS,
+    ConfigError,
+    Settings,
+    SourceDeclaration,
+    SourceSettings,
+)
 from monitor.domain import SourceHints
 from spiders.base import DISCOVERY_KINDS, Source
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 HINT_FIELDS = {f.name for f in fields(SourceHints)}
+BLANK = SourceDeclaration()  # by value, not by what was written: settings travel as full dumps
 
 
 def declared(settings: Settings, builtin: dict[str, Source]) -> dict[str, Source]:
     """key -> Source for every source the settings declare (built-in ones are only tuned)."""
     out = {}
     for key, entry in settings.sources.items():
-        fields_set = entry.model_fields_set & DECLARATION_FIELDS
+        fields_set = {f for f in DECLARATION_FIELDS if getattr(entry, f) != getattr(BLANK, f)}
         where = entry.declared_in or f"sources.{key}"
         if key in builtin:
             if fields_set:

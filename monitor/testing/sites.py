@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Self
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import yaml
 
@@ -113,6 +113,22 @@ class SiteServer:
         candidates += [base.with_name(base.name + ".html")] if rel else []
         candidates += [base / name for name in INDEX_NAMES]
         return next((c for c in candidates if c.is_file() and not c.name.startswith("_")), None)
+
+
+def page_urls(host_dir: Path) -> dict[str, Path]:
+    """Public URL -> file of every page a host directory serves (the inverse of
+    `SiteServer.resolve`: `a/b/index.html` is `/a/b/`, `a/b.html` is `/a/b`)."""
+    urls = {}
+    for file in sorted(host_dir.rglob("*")):
+        rel = file.relative_to(host_dir)
+        if not file.is_file() or any(part.startswith("_") for part in rel.parts):
+            continue
+        if file.name in INDEX_NAMES:
+            path = "/" + "".join(f"{part}/" for part in rel.parts[:-1])
+        else:
+            path = "/" + str(rel.with_suffix("") if file.suffix == ".html" else rel)
+        urls[f"https://{host_dir.name}{quote(path)}"] = file
+    return urls
 
 
 class _QuietServer(ThreadingHTTPServer):

@@ -30,7 +30,7 @@ SOURCE = register(
         ),
         expect=("feed",),
         sitemaps=("https://arabic.rt.com/sitemap.xml",),
-        article_patterns=(r"^/[a-z_]+/\d+-[^/]+/?$",),
+        article_patterns=(r"^/[a-z_]+/\d{5,}-[^/]+/?$",),  # ids have 6-7 digits; not /sitemap/2026-09.xml
         hints=SourceHints(
             title_css=("div.article h1.heading", "h1.heading", "meta[property='og:title']"),
             date_meta=("publish-date", "published_time_telegram"),

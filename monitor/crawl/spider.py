@@ -627,6 +627,8 @@ class SourceSpider(scrapy.Spider):
         href = response.css('link[rel="canonical"]::attr(href)').get()
         url = canonical_link(href, public, self.source, self.base_urls) or public
         self.seen.add(url)
+        if url != response.meta["article"]:
+            self.summary.stored_as[response.meta["article"]] = url
         yield RawPage(
             url=url,
             source=self.source.key,

@@ -53,8 +53,10 @@ class CrawlSummary:
     paths: dict[str, PathCount] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # silent failures, worded for operators
     # for `sources check` and bench/discovery.py, not stored: article URLs reached per kind,
-    # and every discovery document read
+    # the URL each was stored under when its page named another (rel=canonical), and every
+    # discovery document read
     reached: dict[str, set[str]] = field(default_factory=dict)
+    stored_as: dict[str, str] = field(default_factory=dict)
     probes: list[ProbeReport] = field(default_factory=list)
 
     def fail(self, reason: str) -> None:
@@ -103,5 +105,5 @@ class CrawlSummary:
     def as_json(self) -> dict[str, object]:
         data = asdict(self)
         data["failures"] = dict(self.failures)
-        del data["reached"], data["probes"]
+        del data["reached"], data["stored_as"], data["probes"]
         return data

@@ -19,6 +19,7 @@ A host directory may hold `_site.yaml`:
       /?p=123: {file: press/some-post.html}                   # a query-string alias
     rewrite_links: true   # absolute links to any host of the copy point at its loopback
                           # address, as mirrors and staging copies write them
+    path_prefixes: [/public/index.php, /public]   # also served under these (Laravel's)
 
 Paths map to files: `/a/b/` -> `a/b/index.html` or `a/b/index.xml`; `/a/b` -> `a/b`,
 `a/b.html` or `a/b/index.html`.
@@ -115,6 +116,13 @@ class SiteServer:
         return next((c for c in candidates if c.is_file() and not c.name.startswith("_")), None)
 
 
+def _unprefixed(path: str, prefixes: list[str]) -> str:
+    for prefix in prefixes:
+        if path.startswith(prefix + "/"):
+            return path[len(prefix) :]
+    return path
+
+
 def page_urls(host_dir: Path) -> dict[str, Path]:
     """Public URL -> file of every page a host directory serves (the inverse of
     `SiteServer.resolve`: `a/b/index.html` is `/a/b/`, `a/b.html` is `/a/b`)."""
@@ -169,7 +177,11 @@ class _Handler(BaseHTTPRequestHandler):
             body = (self.site.root / decoy["file"]).read_bytes()
             self._send(200, body, {"Content-Type": "text/html; charset=utf-8"}, path)
             return
-        file = self.site.root / route["file"] if "file" in route else self.site.resolve(path)
+        file = (
+            self.site.root / route["file"]
+            if "file" in route
+            else self.site.resolve(_unprefixed(path, config.get("path_prefixes") or []))
+        )
         if file is None or not file.is_file():
             self._send(404, b"<html><body>Not found</body></html>", {}, path)
             return

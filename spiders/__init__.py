@@ -40,4 +40,4 @@ def source_for_url(url: str) -> Source | None:
 
 
 # Each import registers its SOURCE.
-from spiders import baladi, etilaf, rt_arabic, state_dept  # noqa: E402, F401
+from spiders import baladi, etilaf, rt_arabic, state_dept  # noqa: F401

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields
+from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.config import (
@@ -78,7 +79,9 @@ def to_source(key: str, entry: SourceSettings, where: str) -> Source:
     hosts = dict.fromkeys(
         [*(urlsplit(u).hostname or "" for u in urls), *entry.hosts, *(a for a, _ in aliases)]
     )
-    hints = {k: tuple(v) if isinstance(v, list) else v for k, v in entry.hints.items()}
+    hints: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in entry.hints.items()
+    }
     hints.setdefault("default_language", entry.language)
     return Source(
         key=key,
@@ -108,8 +111,11 @@ def _expected(entry: SourceSettings) -> tuple[str, ...]:
     """What the user said the site has must deliver; with nothing said, the home page."""
     declared = [
         kind
-        for kind, urls in (("feed", entry.feeds), ("sitemap", entry.sitemaps),
-                           ("listing", entry.listings))
+        for kind, urls in (
+            ("feed", entry.feeds),
+            ("sitemap", entry.sitemaps),
+            ("listing", entry.listings),
+        )
         if urls
     ]
     return tuple(declared) or ("home",)

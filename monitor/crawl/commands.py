@@ -41,7 +41,9 @@ def cmd_list(app: App) -> int:
         ]
         rest = ", WordPress REST" if source.wp_rest else ""
         print(f"{key:<16} {source.name} ({origin})")
-        print(f"{'':16} home {' '.join(source.home_urls())}; {', '.join(paths) or 'generic path only'}{rest}")
+        print(
+            f"{'':16} home {' '.join(source.home_urls())}; {', '.join(paths) or 'generic path only'}{rest}"
+        )
     return 0
 
 
@@ -50,7 +52,9 @@ def cmd_check(app: App) -> int:
 
     source = app.sources.get(app.args.key)
     if source is None:
-        raise UserError(f"unknown source {app.args.key!r} (known: {', '.join(sorted(app.sources))})")
+        raise UserError(
+            f"unknown source {app.args.key!r} (known: {', '.join(sorted(app.sources))})"
+        )
     report = check_source(source, app.settings)
     if app.args.json:
         print_json(report.as_json())

@@ -6,6 +6,7 @@ each through one URL mapping (loopback copy -> public URL -> canonical form).
 
 from __future__ import annotations
 
+import calendar
 import io
 import json
 from dataclasses import dataclass
@@ -50,8 +51,8 @@ def feed_links(body: bytes, url: str) -> list[Link] | None:
 
 
 def _feed_moment(entry: Any) -> datetime | None:
-    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-    return datetime(*stamp[:6], tzinfo=UTC) if stamp else None
+    stamp = entry.get("published_parsed") or entry.get("updated_parsed")  # UTC struct_time
+    return datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
 
 
 def feed_entry(e: Any) -> FeedEntry:
@@ -105,7 +106,7 @@ def iso_moment(text: str, assume_utc: bool = False) -> date | datetime | None:
     if not text:
         return None
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         return None
     if len(text) <= 10:

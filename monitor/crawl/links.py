@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 from courlan import is_not_crawlable
@@ -29,11 +30,56 @@ ID_QUERY = re.compile(r"^(p|id|article|articleid|news|newsid|nid|story|post)$", 
 WORD_SPLIT = re.compile(r"[-_+.\s]+")
 # Path segments that mark a page about many articles (or none), never one article.
 NOT_ARTICLE = frozenset(
-    "tag tags category categories cat author authors page search feed rss amp print"
-    " comments trackback embed attachment wp-json wp-content wp-admin wp-includes cdn-cgi"
-    " login logout register signin signup account contact contact-us privacy privacy-policy"
-    " terms cookies about about-us aboutus static assets storage uploads images img media"
-    " section sections topic topics".split()
+    [
+        "tag",
+        "tags",
+        "category",
+        "categories",
+        "cat",
+        "author",
+        "authors",
+        "page",
+        "search",
+        "feed",
+        "rss",
+        "amp",
+        "print",
+        "comments",
+        "trackback",
+        "embed",
+        "attachment",
+        "wp-json",
+        "wp-content",
+        "wp-admin",
+        "wp-includes",
+        "cdn-cgi",
+        "login",
+        "logout",
+        "register",
+        "signin",
+        "signup",
+        "account",
+        "contact",
+        "contact-us",
+        "privacy",
+        "privacy-policy",
+        "terms",
+        "cookies",
+        "about",
+        "about-us",
+        "aboutus",
+        "static",
+        "assets",
+        "storage",
+        "uploads",
+        "images",
+        "img",
+        "media",
+        "section",
+        "sections",
+        "topic",
+        "topics",
+    ]
 )
 # ...and those not worth reading as a section (sections and categories are).
 NOT_SECTION = NOT_ARTICLE - {"category", "categories", "cat", "section", "sections", "topic"}
@@ -59,13 +105,13 @@ DATE_CLASS = re.compile(r"date|time|publish|posted", re.IGNORECASE)
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 
 
-class SourceLike:
+class SourceLike(Protocol):
     """What page reading needs to know of a source (spiders.base.Source provides it)."""
 
-    article_patterns: tuple[str, ...]
-
-    def owns(self, url: str) -> bool: ...  # pragma: no cover - a protocol
-    def is_article(self, url: str) -> bool: ...  # pragma: no cover - a protocol
+    @property
+    def article_patterns(self) -> tuple[str, ...]: ...
+    def owns(self, url: str) -> bool: ...
+    def is_article(self, url: str) -> bool: ...
 
 
 @dataclass
@@ -189,9 +235,9 @@ def _date_in(item: etree._Element, order: str) -> date | datetime | None:
         if text := _clean_text(stamp):
             return listing_date(text, order)
     for node in item.iter():
-        if isinstance(node.tag, str) and DATE_CLASS.search(node.get("class") or ""):
-            if (text := _clean_text(node)) and (found := listing_date(text, order)):
-                return found
+        dated = isinstance(node.tag, str) and DATE_CLASS.search(node.get("class") or "")
+        if dated and (text := _clean_text(node)) and (found := listing_date(text, order)):
+            return found
     return None
 
 

@@ -172,7 +172,9 @@ class SourceSpider(scrapy.Spider):
         """The first discovery documents of a run, in the order they are requested."""
         source = self.source
         if self.archive_url:
-            return [Probe("archive", cdx_query(self.archive_url, h, self.since)) for h in source.hosts]
+            return [
+                Probe("archive", cdx_query(self.archive_url, h, self.since)) for h in source.hosts
+            ]
         return [
             *(Probe("feed", u) for u in source.feeds),
             *(Probe("sitemap", u) for u in source.sitemaps),
@@ -208,9 +210,9 @@ class SourceSpider(scrapy.Spider):
             self.held[netloc] = []
             yield request
 
-    def _answered(self, request: scrapy.Request) -> Iterator[scrapy.Request]:
-        """The host of `request` has answered (or refused): release what waits for it."""
-        netloc = urlsplit(request.meta.get("fetch_url", request.url)).netloc
+    def _answered(self, meta: dict[str, Any]) -> Iterator[scrapy.Request]:
+        """The host of a request (its `meta`) has answered or refused: release what waits."""
+        netloc = urlsplit(meta["fetch_url"]).netloc
         if netloc not in self.opened:
             self.opened.add(netloc)
             yield from self.held.pop(netloc, [])
@@ -240,7 +242,9 @@ class SourceSpider(scrapy.Spider):
         if state and state.last_modified:
             headers["If-Modified-Since"] = state.last_modified
         meta = {"probe": probe, "handle_httpstatus_list": [304]}
-        request = self._request(probe.url, self.parse_discovery, self.discovery_failed, meta, headers)
+        request = self._request(
+            probe.url, self.parse_discovery, self.discovery_failed, meta, headers
+        )
         if request is None:
             self._taint(probe.parent)  # the page cap: what led here is read again next time
         return request
@@ -270,7 +274,7 @@ class SourceSpider(scrapy.Spider):
         )
 
     def parse_discovery(self, response: Response) -> Iterator[scrapy.Request]:
-        yield from self._answered(response.request)
+        yield from self._answered(response.meta)
         probe: Probe = response.meta["probe"]
         count = self.summary.path(probe.kind)
         if response.status == 304:
@@ -411,9 +415,7 @@ class SourceSpider(scrapy.Spider):
         if parsed is None:
             return None
         captures, resume = parsed
-        links = [
-            replace(link, url=url) for link in captures if (url := self.urls.public(link.url))
-        ]
+        links = [replace(link, url=url) for link in captures if (url := self.urls.public(link.url))]
         next_page = (
             replace(probe, url=cdx_next(probe.url, resume), page=probe.page + 1, parent=probe.url)
             if resume
@@ -427,7 +429,9 @@ class SourceSpider(scrapy.Spider):
         css, date_css = self.source.listing_link_css, self.source.listing_date_css
         picked = [
             Link(url, title=text or None)
-            for url, text in article_links(response.text, get_base_url(response), css, self.urls.public)
+            for url, text in article_links(
+                response.text, get_base_url(response), css, self.urls.public
+            )
         ]
         picked = [link for link in picked if self._is_article(link.url)]
         if date_css:
@@ -465,7 +469,9 @@ class SourceSpider(scrapy.Spider):
 
     def _page_links(self, response: TextResponse) -> PageLinks:
         base = get_base_url(response)
-        return read_page(response.text, base, self.urls.public, self.source, self.source.hints.date_order)
+        return read_page(
+            response.text, base, self.urls.public, self.source, self.source.hints.date_order
+        )
 
     def _page(self, probe: Probe) -> Probe:
         assert probe.template
@@ -501,7 +507,7 @@ class SourceSpider(scrapy.Spider):
         )
 
     def discovery_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
-        yield from self._answered(failed_request(failure))
+        yield from self._answered(failed_request(failure).meta)
         meta = failed_request(failure).meta
         reason = failure_reason(failure)
         probe: Probe = meta["probe"]
@@ -550,8 +556,8 @@ class SourceSpider(scrapy.Spider):
         matched = sum(count.articles for count in paths.values())
         if self.summary.links and not matched:
             return [
-                f"discovery pages held {self.summary.links} links to the source but none is an"
-                " article: the article URL patterns may no longer fit the site"
+                f"discovery pages held {self.summary.links} links to the source but none is"
+                + " an article: the article URL patterns may no longer fit the site"
             ]
         if self.archive_url or not matched:
             return []
@@ -609,7 +615,7 @@ class SourceSpider(scrapy.Spider):
             url = self.parents.get(url)
 
     def parse_article(self, response: Response) -> Iterator[RawPage | scrapy.Request]:
-        yield from self._answered(response.request)
+        yield from self._answered(response.meta)
         capture = response.meta.get("capture")
         # a capture is stored under the URL it was captured at; a live page under the URL
         # it answered at (after redirects)
@@ -645,7 +651,7 @@ class SourceSpider(scrapy.Spider):
         )
 
     def article_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
-        yield from self._answered(failed_request(failure))
+        yield from self._answered(failed_request(failure).meta)
         meta = failed_request(failure).meta
         reason = failure_reason(failure)
         if reason == "blocked":
@@ -685,4 +691,3 @@ def _recently_missing(state: Validators) -> bool:
 def _header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
-

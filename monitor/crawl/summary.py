@@ -27,7 +27,9 @@ class ProbeReport:
     links: int = 0
     articles: int = 0
     next_page: str | None = None
-    samples: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # url, title, date
+    samples: list[tuple[str, str | None, str | None]] = field(
+        default_factory=list
+    )  # url, title, date
 
 
 @dataclass
@@ -98,7 +100,8 @@ class CrawlSummary:
             f" unchanged={self.unchanged} failed={self.failed} blocked={self.blocked}"
             f" not_modified={self.not_modified} capped={self.capped} requests={self.requests}"
             f" bytes={self.bytes_received} via={'+'.join(self.discovery) or '-'}"
-            f" in {self.seconds:.1f}s" + (f" [{self.error}]" if self.error else "")
+            f" in {self.seconds:.1f}s"
+            + (f" [{self.error}]" if self.error else "")
             + "".join(f" ! {p}" for p in self.problems)
         )
 

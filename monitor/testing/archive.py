@@ -104,9 +104,11 @@ class ArchiveServer:
         self.queries.append(params)
         fields = (params.get("fl") or [",".join(FIELDS)])[0].split(",")
         rows = [c.row() for c in self.captures if _selected(c, params)]
-        if "urlkey" in params.get("collapse", []):
-            seen: set[str] = set()
-            rows = [r for r in rows if not (r["urlkey"] in seen or seen.add(r["urlkey"]))]
+        if "urlkey" in params.get("collapse", []):  # the first capture of each URL
+            first: dict[str, dict[str, str]] = {}
+            for row in rows:
+                first.setdefault(row["urlkey"], row)
+            rows = list(first.values())
         start = int((params.get("resumeKey") or ["0"])[0])
         limit = min(int((params.get("limit") or [str(self.page_size)])[0]), self.page_size)
         page = rows[start : start + limit]

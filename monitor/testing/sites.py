@@ -223,14 +223,13 @@ def rewrite_links(body: bytes, peers: dict[str, str]) -> bytes:
     """Every absolute or protocol-relative link to a host of the copy, pointed at that
     host's loopback base URL (also in JSON, which may escape the slashes)."""
     for host, base in peers.items():
-        name = re.escape(host.encode())
-        pattern = rb"(?:https?:)?(//|\\/\\/)" + name + rb"(?![\w.-])"
-        target = base.encode()
-        body = re.sub(
-            pattern,
-            lambda m, t=target: t.replace(b"/", b"\\/") if m[1] != b"//" else t,
-            body,
-        )
+        pattern = rb"(?:https?:)?(//|\\/\\/)" + re.escape(host.encode()) + rb"(?![\w.-])"
+        plain, escaped = base.encode(), base.encode().replace(b"/", b"\\/")
+
+        def point(m: re.Match[bytes], plain: bytes = plain, escaped: bytes = escaped) -> bytes:
+            return plain if m[1] == b"//" else escaped
+
+        body = re.sub(pattern, point, body)
     return body
 
 

@@ -19,7 +19,6 @@ from monitor.cli import main
 from monitor.config import Settings
 from monitor.crawl.archive import cdx_links, cdx_next, cdx_query
 from monitor.crawl.canonical import canonical_url
-from monitor.crawl.runner import run_crawl
 from monitor.store import models
 from monitor.store.db import Database
 from monitor.testing.archive import ArchiveServer, Capture, captures_of
@@ -42,11 +41,19 @@ def archive_of_baladi() -> list[Capture]:
     return [
         *captures,
         Capture(ARTICLE, "20240301080000", page.body),  # captured again later
-        Capture(ARTICLE.replace("//baladi-news.com/", "//www.baladi-news.com/public/index.php/"),
-                "20231105000000", page.body),  # the same article under its Laravel alias
+        Capture(
+            ARTICLE.replace("//baladi-news.com/", "//www.baladi-news.com/public/index.php/"),
+            "20231105000000",
+            page.body,
+        ),  # the same article under its Laravel alias
         Capture("https://baladi-news.com/ar/articles/69999/gone", "20231002000000", b"", 404),
-        Capture("https://baladi-news.com/storage/uploads/1.jpg", "20231002000000", b"\xff", 200,
-                "image/jpeg"),
+        Capture(
+            "https://baladi-news.com/storage/uploads/1.jpg",
+            "20231002000000",
+            b"\xff",
+            200,
+            "image/jpeg",
+        ),
     ]
 
 
@@ -59,8 +66,12 @@ def archive() -> Iterator[ArchiveServer]:
 def settings_for(archive: ArchiveServer) -> Settings:
     return Settings.model_validate(
         {
-            "crawl": {"download_delay": 0, "max_crawl_delay": 0, "retry_times": 0,
-                      "archive_url": archive.base_url},
+            "crawl": {
+                "download_delay": 0,
+                "max_crawl_delay": 0,
+                "retry_times": 0,
+                "archive_url": archive.base_url,
+            },
             "sources": {"baladi": {"base_urls": {"baladi-news.com": DEAD}}},
         }
     )
@@ -76,27 +87,7 @@ def test_cdx_answers_are_read_with_their_resume_key(archive: ArchiveServer) -> N
     assert cdx_links("<html>blocked</html>", archive.base_url) is None
 
 
-def test_an_empty_store_is_filled_from_the_archive(archive: ArchiveServer, db: Database) -> None:
-    summary = run_crawl(BALADI, settings_for(archive), db, since=date(2015, 1, 1), archive=True)
-
-    want = sorted(canonical_url(u, BALADI) for u in EXPECTED["baladi"]["articles"])
-    assert stored_urls(db, "baladi") == want
-    assert summary.mode == "archive" and summary.failures == {} and summary.problems == []
-    assert summary.discovery == ["archive"]
-    with db.session() as session:
-        pages = {p.url: p for p in session.scalars(select(models.RawPage))}
-    first = pages[ARTICLE]
-    assert first.captured_at == datetime(2023, 10, 1, 12, 0, tzinfo=UTC)  # the first capture
-    assert first.fetched_url.startswith(f"{archive.base_url}/web/20231001120000id_/")
-    assert all(p.captured_at for p in pages.values())
-    queries = archive.queries
-    assert {q["url"][0] for q in queries} == {"baladi-news.com", "www.baladi-news.com"}
-    assert all(q["from"] == ["20150101"] for q in queries)
-    assert any("resumeKey" in q for q in queries), "the index was read page by page"
-    assert "/storage/uploads/1.jpg" not in str(archive.requests)
-
-
-def test_monitor_crawl_archive_stores_and_flags(
+def test_monitor_crawl_archive_fills_an_empty_store(
     archive: ArchiveServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = tmp_path / "monitor.yaml"
@@ -116,7 +107,24 @@ def test_monitor_crawl_archive_stores_and_flags(
     out, err = capsys.readouterr()
     assert code == 0, err
     report = json.loads(out)
-    assert report["crawl"]["new"] == len(EXPECTED["baladi"]["articles"])
-    assert report["processed"]["new"] == report["crawl"]["new"]
+    summary = report["crawl"]
+    assert (summary["mode"], summary["failures"], summary["problems"]) == ("archive", {}, [])
+    assert summary["discovery"] == ["archive"]
+    assert report["processed"]["new"] == summary["new"] == len(EXPECTED["baladi"]["articles"])
     rules = {rule for item in report["flagged"] for rule in item["rules"]}
     assert {"chemical", "white_helmets", "astana"} <= rules
+    db = Database(f"sqlite:///{tmp_path / 'monitor.db'}")
+    want = sorted(canonical_url(u, BALADI) for u in EXPECTED["baladi"]["articles"])
+    assert stored_urls(db, "baladi") == want
+    with db.session() as session:
+        pages = {p.url: p for p in session.scalars(select(models.RawPage))}
+    first = pages[ARTICLE]
+    assert first.captured_at == datetime(2023, 10, 1, 12, 0, tzinfo=UTC)  # the first capture
+    assert first.fetched_url.startswith(f"{archive.base_url}/web/20231001120000id_/")
+    assert all(p.captured_at for p in pages.values())
+    queries = archive.queries
+    assert {q["url"][0] for q in queries} == {"baladi-news.com", "www.baladi-news.com"}
+    assert all(q["from"] == ["20150101"] for q in queries)
+    assert any("resumeKey" in q for q in queries), "the index was read page by page"
+    assert "/storage/uploads/1.jpg" not in str(archive.requests)
+    db.dispose()

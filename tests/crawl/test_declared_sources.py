@@ -16,6 +16,7 @@ import yaml
 from monitor.cli import main
 from monitor.config import ConfigError, Settings, load_settings
 from monitor.crawl.canonical import canonical_url
+from monitor.crawl.check import check_source, render
 from monitor.testing.sites import Sites
 from spiders import SOURCES, register_declared
 
@@ -105,24 +106,21 @@ def test_a_yaml_source_is_crawled_extracted_and_flagged_end_to_end(
     assert flagged == {canonical_url(u, SOURCES[key]): r for u, r in FLAGGED[key].items()}
 
 
-def test_sources_check_shows_what_each_path_found(
-    tmp_path: Path, yaml_sites: Sites, capsys: pytest.CaptureFixture[str]
-) -> None:
-    config = write_config(tmp_path, yaml_sites, SOURCES_D)
+def test_sources_check_shows_what_each_path_found(tmp_path: Path, yaml_sites: Sites) -> None:
+    settings = load_settings(write_config(tmp_path, yaml_sites, SOURCES_D))
+    register_declared(settings)
 
-    code, out = run(capsys, config, "sources", "check", "rescue_network")
+    report = check_source(SOURCES["rescue_network"], settings)
 
-    assert code == 0, out
-    assert "OK: " in out
-    assert "feed " in out and "section " in out
-    assert "Statement on the Chlorine Attack in Idlib" in out  # a sample title
-    assert "2026-11-21" in out  # and its date
+    text = render(report)
+    assert report.ok and "OK: " in text
+    assert "feed " in text and "section " in text
+    assert "Statement on the Chlorine Attack in Idlib" in text  # a sample title
+    assert "2026-11-21" in text  # and its date
     assert not (tmp_path / "monitor.db").exists(), "a check stores nothing"
-
-    code, out = run(capsys, config, "sources", "check", "rescue_network", "--json")
-    report = json.loads(out)
-    assert report["ok"] and {d["kind"] for d in report["documents"]} >= {"home", "feed"}
-    assert all(s["title"] for s in report["samples"])
+    data = json.loads(json.dumps(report.as_json()))
+    assert {d["kind"] for d in data["documents"]} >= {"home", "feed", "section"}
+    assert data["samples"] and all(s["title"] and s["published"] for s in data["samples"])
 
 
 def test_a_check_of_a_pattern_that_fits_nothing_says_so(
@@ -157,14 +155,35 @@ def test_a_source_declared_in_the_config_itself(
 @pytest.mark.parametrize(
     ("files", "message"),
     [
-        ({"a.yaml": "key: x\nhome: https://x.example/\narticle_patterns: ['(']\n"}, "a.yaml: x: pattern"),
+        (
+            {"a.yaml": "key: x\nhome: https://x.example/\narticle_patterns: ['(']\n"},
+            "a.yaml: x: pattern",
+        ),
         ({"a.yaml": "key: x\nname: no home\n"}, "give at least `home`"),
         ({"a.yaml": "key: x\nhome: ftp://x.example/\n"}, "is not an http(s) URL"),
-        ({"a.yaml": "key: x\nhome: https://x.example/\nhints: {title: h1}\n"}, "unknown hint(s) title"),
-        ({"a.yaml": "key: x\nhome: https://x.example/\nlistings: [https://x.example/p/]\n"}, "{page}"),
-        ({"a.yaml": "key: x\nhome: https://x.example/\nfeeds: https://x.example/feed\n"}, "a.yaml: x.feeds"),
-        ({"a.yaml": "key: x\nhome: https://x.example/\n", "b.yaml": "key: x\nhome: https://y.example/\n"}, "already declared in"),
-        ({"a.yaml": "key: state_dept\nfeeds: [https://www.state.gov/x/]\n"}, "is a built-in source"),
+        (
+            {"a.yaml": "key: x\nhome: https://x.example/\nhints: {title: h1}\n"},
+            "unknown hint(s) title",
+        ),
+        (
+            {"a.yaml": "key: x\nhome: https://x.example/\nlistings: [https://x.example/p/]\n"},
+            "{page}",
+        ),
+        (
+            {"a.yaml": "key: x\nhome: https://x.example/\nfeeds: https://x.example/feed\n"},
+            "a.yaml: x.feeds",
+        ),
+        (
+            {
+                "a.yaml": "key: x\nhome: https://x.example/\n",
+                "b.yaml": "key: x\nhome: https://y.example/\n",
+            },
+            "already declared in",
+        ),
+        (
+            {"a.yaml": "key: state_dept\nfeeds: [https://www.state.gov/x/]\n"},
+            "is a built-in source",
+        ),
         ({"a.yaml": "home: https://x.example/\n"}, "needs a `key`"),
         ({"a.yaml": "key: x\nhome: [https://x.example/\n"}, "not valid YAML"),
     ],

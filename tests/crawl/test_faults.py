@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from crawl_helpers import FAULTS, loopback_settings, stored_urls
-from sqlalchemy import select
 
 from monitor.config import Settings
 from monitor.crawl.runner import run_crawl

@@ -105,7 +105,9 @@ def page(body: str) -> str:
 
 def test_next_page_by_rel_by_number_and_by_wording_not_by_a_more_link() -> None:
     base = "http://127.0.0.1:8001/politics/"
-    rel = read_page(page('<a rel="next" href="/politics/?page=2">›</a>'), base, URLS.public, GENERIC)
+    rel = read_page(
+        page('<a rel="next" href="/politics/?page=2">›</a>'), base, URLS.public, GENERIC
+    )
     numbered = read_page(page('<a href="/politics/page/2/">2</a>'), base, URLS.public, GENERIC)
     worded = read_page(page('<a href="?start=20">Older posts</a>'), base, URLS.public, GENERIC)
     arabic = read_page(page('<a href="?offset=10">الأقدم</a>'), base, URLS.public, GENERIC)
@@ -132,8 +134,11 @@ def test_a_page_through_a_copy_that_rewrote_its_links() -> None:
         '<li><a href="mailto:desk@news.example.net">mail</a> <a href="http://127.0.0.1:x/">bad</a></li></ul>'
     )
     reading = read_page(
-        html.replace("<head></head>", '<head><link rel="alternate" type="application/rss+xml" '
-                     'href="/feed.xml"><link rel="https://api.w.org/" href="/wp-json/"></head>'),
+        html.replace(
+            "<head></head>",
+            '<head><link rel="alternate" type="application/rss+xml" '
+            'href="/feed.xml"><link rel="https://api.w.org/" href="/wp-json/"></head>',
+        ),
         "http://127.0.0.1:8001/",
         URLS.public,
         GENERIC,
@@ -160,16 +165,29 @@ def test_declared_patterns_decide_for_a_source_that_has_them() -> None:
         '<a href="/middle_east/">section</a><a href="/static/2026/11/20/a-long-slug-here/">x</a>'
     )
     reading = read_page(html, "https://arabic.rt.com/", urls.public, rt)
-    assert [link.url for link in reading.articles] == ["https://arabic.rt.com/middle_east/1745001-x/"]
+    assert [link.url for link in reading.articles] == [
+        "https://arabic.rt.com/middle_east/1745001-x/"
+    ]
     assert replace(rt, article_patterns=()).is_article("https://arabic.rt.com/2026/11/20/a-b/")
 
 
 def test_url_map_public_and_fetch() -> None:
     etilaf = SOURCES["etilaf"]
-    urls = UrlMap(etilaf, {"www.etilaf.org": "http://127.0.0.1:9001/www", "en.etilaf.org": "http://127.0.0.1:9002"})
-    assert urls.public("http://localhost:9002/press/x?utm_medium=rss#c") == "https://en.etilaf.org/press/x"
-    assert urls.public("http://127.0.0.1:9001/www/all-news/news/a") == "https://www.etilaf.org/all-news/news/a"
-    assert urls.public("http://127.0.0.1:9001/wwwx/a") == "http://127.0.0.1:9001/wwwx/a"  # not the copy
+    urls = UrlMap(
+        etilaf,
+        {"www.etilaf.org": "http://127.0.0.1:9001/www", "en.etilaf.org": "http://127.0.0.1:9002"},
+    )
+    assert (
+        urls.public("http://localhost:9002/press/x?utm_medium=rss#c")
+        == "https://en.etilaf.org/press/x"
+    )
+    assert (
+        urls.public("http://127.0.0.1:9001/www/all-news/news/a")
+        == "https://www.etilaf.org/all-news/news/a"
+    )
+    assert (
+        urls.public("http://127.0.0.1:9001/wwwx/a") == "http://127.0.0.1:9001/wwwx/a"
+    )  # not the copy
     assert urls.public("mailto:x@etilaf.org") is None
     assert urls.public("http://127.0.0.1:port/") is None
     assert urls.fetch("https://www.etilaf.org/feed/") == "http://127.0.0.1:9001/www/feed/"

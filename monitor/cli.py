@@ -76,6 +76,12 @@ class App:
 
         return SOURCES  # with the YAML-declared ones, once `settings` is loaded (main does)
 
+    def source(self, key: str) -> Any:
+        """The source named on the command line, or a one-line error listing the known ones."""
+        if key not in self.sources:
+            raise UserError(f"unknown source {key!r} (known: {', '.join(sorted(self.sources))})")
+        return self.sources[key]
+
 
 def print_json(value: object) -> None:
     json.dump(value, sys.stdout, ensure_ascii=False, indent=2)

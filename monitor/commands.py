@@ -104,11 +104,7 @@ def cmd_crawl(app: App) -> int:
     from monitor.service import health
     from monitor.service.wiring import make_pipeline
 
-    source = app.sources.get(app.args.source)
-    if source is None:
-        raise UserError(
-            f"unknown source {app.args.source!r} (known: {', '.join(sorted(app.sources))})"
-        )
+    source = app.source(app.args.source)
     db = app.migrated_db()
     summary = run_crawl(source, app.settings, db, since=app.args.since, archive=app.args.archive)
     outcomes = make_pipeline(app.settings, db).process_pending()

@@ -207,7 +207,7 @@ def _with_source_files(data: dict[str, Any]) -> dict[str, Any]:
     with `key`) or a list of them; what the config file says of the same key wins."""
     folder = Path(data.get("sources_dir") or DEFAULT_SOURCES_DIR)
     if not folder.is_dir():
-        if "sources_dir" in data:
+        if folder != Path(DEFAULT_SOURCES_DIR):  # a path written out: a typo must not pass
             raise ConfigError(f"sources_dir {folder}: not a directory")
         return data
     sources = dict(data.get("sources") or {})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from monitor.cli import App, UserError, command, print_json
+from monitor.cli import App, command, print_json
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -41,21 +41,15 @@ def cmd_list(app: App) -> int:
         ]
         rest = ", WordPress REST" if source.wp_rest else ""
         print(f"{key:<16} {source.name} ({origin})")
-        print(
-            f"{'':16} home {' '.join(source.home_urls())}; {', '.join(paths) or 'generic path only'}{rest}"
-        )
+        homes = " ".join(source.home_urls())
+        print(f"{'':16} home {homes}; {', '.join(paths) or 'generic path only'}{rest}")
     return 0
 
 
 def cmd_check(app: App) -> int:
     from monitor.crawl.check import check_source, render
 
-    source = app.sources.get(app.args.key)
-    if source is None:
-        raise UserError(
-            f"unknown source {app.args.key!r} (known: {', '.join(sorted(app.sources))})"
-        )
-    report = check_source(source, app.settings)
+    report = check_source(app.source(app.args.key), app.settings)
     if app.args.json:
         print_json(report.as_json())
     else:

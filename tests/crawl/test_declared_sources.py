@@ -199,3 +199,9 @@ def test_declarations_that_cannot_work_are_refused_in_one_line(
 
     with pytest.raises(ConfigError, match=re.escape(message)):
         register_declared(load_settings(tmp_path / "monitor.yaml"))
+
+
+def test_a_sources_dir_that_does_not_exist_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "monitor.yaml").write_text(f"sources_dir: {tmp_path / 'soruces.d'}\n")
+    with pytest.raises(ConfigError, match="soruces.d: not a directory"):
+        load_settings(tmp_path / "monitor.yaml")

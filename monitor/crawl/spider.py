@@ -46,6 +46,7 @@ from monitor.crawl.discovery import (
     Link,
     feed_links,
     iso_day,
+    iso_moment,
     listing_date,
     on_or_after,
     rest_links,
@@ -394,7 +395,11 @@ class SourceSpider(scrapy.Spider):
             ]
             return Reading(children=children)
         links = self._mapped(
-            (Link(e["loc"], listed=iso_day(e.get("lastmod", ""))) for e in entries if "loc" in e),
+            (
+                Link(e["loc"], listed=iso_moment(e.get("lastmod", "")))
+                for e in entries
+                if "loc" in e
+            ),
             response.url,
         )
         return Reading(links, seen=self._owned(links))

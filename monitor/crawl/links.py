@@ -29,58 +29,16 @@ LONG_NUMBER = re.compile(r"\d{4,}")
 ID_QUERY = re.compile(r"^(p|id|article|articleid|news|newsid|nid|story|post)$", re.IGNORECASE)
 WORD_SPLIT = re.compile(r"[-_+.\s]+")
 # Path segments that mark a page about many articles (or none), never one article.
-NOT_ARTICLE = frozenset(
-    [
-        "tag",
-        "tags",
-        "category",
-        "categories",
-        "cat",
-        "author",
-        "authors",
-        "page",
-        "search",
-        "feed",
-        "rss",
-        "amp",
-        "print",
-        "comments",
-        "trackback",
-        "embed",
-        "attachment",
-        "wp-json",
-        "wp-content",
-        "wp-admin",
-        "wp-includes",
-        "cdn-cgi",
-        "login",
-        "logout",
-        "register",
-        "signin",
-        "signup",
-        "account",
-        "contact",
-        "contact-us",
-        "privacy",
-        "privacy-policy",
-        "terms",
-        "cookies",
-        "about",
-        "about-us",
-        "aboutus",
-        "static",
-        "assets",
-        "storage",
-        "uploads",
-        "images",
-        "img",
-        "media",
-        "section",
-        "sections",
-        "topic",
-        "topics",
-    ]
-)
+# fmt: off
+NOT_ARTICLE = frozenset({
+    "tag", "tags", "category", "categories", "cat", "author", "authors", "page", "search",
+    "feed", "rss", "amp", "print", "comments", "trackback", "embed", "attachment", "wp-json",
+    "wp-content", "wp-admin", "wp-includes", "cdn-cgi", "login", "logout", "register",
+    "signin", "signup", "account", "contact", "contact-us", "privacy", "privacy-policy",
+    "terms", "cookies", "about", "about-us", "aboutus", "static", "assets", "storage",
+    "uploads", "images", "img", "media", "section", "sections", "topic", "topics",
+})
+# fmt: on
 # ...and those not worth reading as a section (sections and categories are).
 NOT_SECTION = NOT_ARTICLE - {"category", "categories", "cat", "section", "sections", "topic"}
 SECTION_QUERY = re.compile(r"^(cat|category|section|lang)=[\w-]+$", re.IGNORECASE)

@@ -137,7 +137,8 @@ class SourceSpider(scrapy.Spider):
         self.sections: Counter[str] = Counter()  # per host
         self.series: dict[str, frozenset[str]] = {}  # page URL -> its article URLs
         self.samples: Counter[str] = Counter()  # per kind, in check mode
-        self.seen: set[str] = set()
+        self.discovered: set[str] = set()  # article URLs found by discovery (`found`)
+        self.seen: set[str] = set()  # article URLs fetched, and what their pages named canonical
         self.pages = 0
         self.opened: set[str] = set()  # fetched hosts (netlocs) whose robots.txt was read
         self.held: dict[str, list[scrapy.Request]] = {}  # requests waiting for that
@@ -585,13 +586,15 @@ class SourceSpider(scrapy.Spider):
 
     def _article(self, link: Link, origin: str, kind: str) -> scrapy.Request | None:
         url = link.url
-        if url in self.seen:
+        if url in self.discovered:
             return None
-        self.seen.add(url)
+        self.discovered.add(url)
         self.summary.found += 1
-        if url in self.known:
+        # stored before, or fetched this run under another URL that named it canonical
+        if url in self.known or url in self.seen:
             self.summary.unchanged += 1
             return None
+        self.seen.add(url)
         if self.check:
             if self.samples[kind] >= CHECK_SAMPLES:
                 return None

@@ -52,9 +52,9 @@ class SiteScopeMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> Request | None:
+        if request.meta.get("web_archive") == urlsplit(request.url).netloc:
+            return None  # the web archive of a CDX back-fill (`--archive`), not the site
         spider: Any = self.crawler.spider
-        if spider.serves_archive(request.url):  # the web archive of a CDX back-fill
-            return None
         source, base_urls = spider.source, spider.base_urls
         public = unbase(request.url, base_urls)
         host = source.canonical_host(urlsplit(public).hostname or "")

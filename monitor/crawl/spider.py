@@ -96,7 +96,7 @@ class Reading:
 @dataclass
 class HostState:
     answered: bool = False  # some discovery document of this host was usable (or 304)
-    failures: list[str] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (reason, "kind URL")
 
 
 class SourceSpider(scrapy.Spider):
@@ -161,12 +161,6 @@ class SourceSpider(scrapy.Spider):
             failure.getErrorMessage()[:300],
             response.meta.get("public_url", response.url),
         )
-
-    def serves_archive(self, url: str) -> bool:
-        """A request to the web archive of an archive back-fill (not to the source's hosts)."""
-        if not self.archive_url:
-            return False
-        return urlsplit(url).netloc == urlsplit(self.archive_url).netloc
 
     # -- discovery -------------------------------------------------------------------
 
@@ -264,6 +258,8 @@ class SourceSpider(scrapy.Spider):
             return None
         self.pages += 1
         fetch = fetch or self.urls.fetch(url)
+        if self.archive_url and urlsplit(fetch).netloc == urlsplit(self.archive_url).netloc:
+            meta = {**meta, "web_archive": urlsplit(fetch).netloc}  # SiteScopeMiddleware lets it by
         return scrapy.Request(
             fetch,
             callback=callback,
@@ -530,7 +526,8 @@ class SourceSpider(scrapy.Spider):
 
     def _unusable(self, probe: Probe, reason: str) -> None:
         self.summary.path(probe.kind).failed += 1
-        self.hosts.setdefault(self._host(probe), HostState()).failures.append(reason)
+        failures = self.hosts.setdefault(self._host(probe), HostState()).failures
+        failures.append((reason, f"{probe.kind} {probe.url}"))
         self._report(probe, reason)
         log.info("%s: %s %s unusable (%s)", self.source.key, probe.kind, probe.url, reason)
 
@@ -539,14 +536,16 @@ class SourceSpider(scrapy.Spider):
         for host, state in self.hosts.items():
             if state.answered or not state.failures:
                 continue
-            last = "blocked" if "blocked" in state.failures else state.failures[0]
-            if last != "blocked":
-                self.summary.fail(f"discovery_{last}")
+            reasons = [reason for reason, _ in state.failures]
+            if "blocked" not in reasons:
+                self.summary.fail(f"discovery_{reasons[0]}")
             log.warning(
-                "%s: no discovery path worked for %s (%s)",
+                "%s: no discovery path worked for %s (first: %s, %s; %d path(s) tried)",
                 self.source.key,
                 host,
-                ", ".join(sorted(set(state.failures))),
+                state.failures[0][1],
+                reasons[0],
+                len(state.failures),
             )
         paths = self.summary.paths
         for kind in DISCOVERY_KINDS:

@@ -4,9 +4,11 @@ The first crawl of each source fetches everything; the second should cost almost
 (conditional GETs answered 304, no article fetched again). Prints requests, bytes and wall
 time of both, and the ratio second/first (target <= 0.1), for two copies side by side:
 - the test fixtures, whose feeds hold 3-7 items, so the fixed cost of a poll (robots.txt and
-  one 304 per host) weighs a lot;
-- a realistic-size copy made in a temp dir: every feed, sitemap and first listing page
-  made of <item>, <url> or <article> blocks carries ITEMS items (real feeds carry 20-50),
+  one 304 per discovery path and host) weighs a lot; the same for the second-style copy
+  (tests/fixtures/sites_alt, section pages and pagination, links rewritten to the copy);
+- a realistic-size copy made in a temp dir: every feed, sitemap, first listing page and
+  home or section page made of <item>, <url> or <article> blocks carries ITEMS items (real
+  feeds carry 20-50),
   the extra ones fixture articles cloned under new URLs (rel=canonical rewritten to match).
 Wall time keeps a fixed cost per crawl: each runs in a fresh child process (~1.2 s here).
 Run:
@@ -34,9 +36,10 @@ from monitor.store.db import Database
 from monitor.store.migrate import upgrade
 from monitor.testing.sites import INDEX_NAMES, Sites, SiteServer
 from spiders import SOURCES
-from spiders.base import Source
+from spiders.base import Source, first_page
 
 SITES = ROOT / "tests" / "fixtures" / "sites"
+SITES_ALT = ROOT / "tests" / "fixtures" / "sites_alt"
 ITEMS = 40
 # One discovery item: an RSS <item>, a sitemap <url>, a listing's <article>.
 BLOCK = re.compile(r"<(item|url|article)(?=[\s>]).*?</\1>", re.DOTALL)
@@ -89,7 +92,13 @@ def first_and_second(sites: Sites, db_path: Path) -> tuple[Cost, Cost]:
 def enlarge(sites: Sites, items: int) -> None:
     """Pad every discovery document of every source to `items` items, in place."""
     for source in SOURCES.values():
-        documents = [*source.feeds, *source.sitemaps, *(t.format(page=1) for t in source.listings)]
+        documents = [
+            *source.feeds,
+            *source.sitemaps,
+            *(first_page(t) for t in source.listings),
+            *source.home_urls(),
+            *source.sections,
+        ]
         for url in documents:
             server = sites.servers.get(urlsplit(url).hostname or "")
             file = server.resolve(urlsplit(url).path) if server else None
@@ -146,6 +155,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         with Sites(SITES) as sites:
             runs["fixtures"] = first_and_second(sites, Path(tmp) / "fixtures.db")
+        with Sites(SITES_ALT) as sites:
+            runs["second-style copy"] = first_and_second(sites, Path(tmp) / "alt.db")
         shutil.copytree(SITES, Path(tmp) / "sites")
         with Sites(Path(tmp) / "sites") as sites:
             enlarge(sites, ITEMS)

@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "monitor.service.commands",
     "monitor.versions.commands",
     "monitor.trends.commands",
+    "monitor.crawl.commands",
 )
 
 
@@ -51,10 +52,13 @@ class App:
 
     @cached_property
     def settings(self) -> Settings:
+        from spiders import register_declared
+
         settings = load_settings(self.args.config)
         for channel in settings.notify.channels.values():
             register_url_secrets(channel.url)
         register_secret(make_url(settings.db_url).password)  # the user name is no secret
+        register_declared(settings)  # sources declared in YAML join the built-in ones
         return settings
 
     @cached_property
@@ -72,7 +76,13 @@ class App:
     def sources(self) -> dict[str, Any]:
         from spiders import SOURCES
 
-        return SOURCES
+        return SOURCES  # with the YAML-declared ones, once `settings` is loaded (main does)
+
+    def source(self, key: str) -> Any:
+        """The source named on the command line, or a one-line error listing the known ones."""
+        if key not in self.sources:
+            raise UserError(f"unknown source {key!r} (known: {', '.join(sorted(self.sources))})")
+        return self.sources[key]
 
 
 def print_json(value: object) -> None:

@@ -34,6 +34,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--since", type=date.fromisoformat, help="back-fill back to this date (YYYY-MM-DD)"
     )
+    p.add_argument(
+        "--archive",
+        action="store_true",
+        help="back-fill from the web archive's index (crawl.archive_url), not from the site",
+    )
 
 
 def _db_help(parser: argparse.ArgumentParser) -> int:
@@ -96,16 +101,14 @@ def cmd_ingest(app: App) -> int:
 
 def cmd_crawl(app: App) -> int:
     from monitor.crawl.runner import run_crawl
+    from monitor.service import health
     from monitor.service.wiring import make_pipeline
 
-    source = app.sources.get(app.args.source)
-    if source is None:
-        raise UserError(
-            f"unknown source {app.args.source!r} (known: {', '.join(sorted(app.sources))})"
-        )
+    source = app.source(app.args.source)
     db = app.migrated_db()
-    summary = run_crawl(source, app.settings, db, since=app.args.since)
+    summary = run_crawl(source, app.settings, db, since=app.args.since, archive=app.args.archive)
     outcomes = make_pipeline(app.settings, db).process_pending()
+    health.check_and_alert(db, app.settings, source.key, datetime.now(UTC))
     report = {
         "crawl": summary.as_json() if hasattr(summary, "as_json") else asdict(summary),
         "processed": {

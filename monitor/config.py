@@ -29,6 +29,7 @@ ENV_DATABASE_URL = "MONITOR_DATABASE_URL"
 ENV_NOTIFY_URLS = "MONITOR_NOTIFY_URLS"
 ENV_DATA_DIR = "MONITOR_DATA_DIR"
 DEFAULT_CONFIG_FILE = "monitor.yaml"
+DEFAULT_SOURCES_DIR = "sources.d"
 
 
 class ConfigError(Exception):
@@ -58,7 +59,36 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class SourceSettings(_Section):
+class SourceDeclaration(_Section):
+    """A source without code, declared in `sources.d/*.yaml` or under `sources.<key>`:
+    `home` is enough; the rest narrows or adds to what the generic path finds. The
+    `spiders.declared` module turns it into a Source (and checks the patterns)."""
+
+    name: str | None = None
+    home: str | list[str] | None = None  # home page(s); their hosts are the source's hosts
+    hosts: list[str] = Field(default_factory=list)  # more hostnames of the source
+    language: str | None = None
+    feeds: list[str] = Field(default_factory=list)
+    sitemaps: list[str] = Field(default_factory=list)
+    listings: list[str] = Field(default_factory=list)  # URL templates with {page}
+    sections: list[str] = Field(default_factory=list)  # section fronts to read every time
+    article_patterns: list[str] = Field(default_factory=list)  # regexes on path+query
+    wordpress: bool = False  # probe the WordPress REST API (/wp-json/wp/v2/posts)
+    archive: bool = False  # publishes no more: for back-fill
+    crawl_delay: float | None = Field(None, ge=0)
+    listing_link_css: str | None = None
+    listing_date_css: str | None = None
+    host_aliases: dict[str, str] = Field(default_factory=dict)  # alias -> canonical host
+    path_aliases: list[tuple[str, str]] = Field(default_factory=list)  # (regex, replacement)
+    hints: dict[str, Any] = Field(default_factory=dict)  # SourceHints fields
+    expect: list[str] = Field(default_factory=list)  # discovery kinds that must deliver
+    declared_in: str | None = None  # set by the loader: the file it came from
+
+
+DECLARATION_FIELDS = frozenset(SourceDeclaration.model_fields) - {"declared_in"}
+
+
+class SourceSettings(SourceDeclaration):
     enabled: bool = True
     interval_minutes: float = Field(15, gt=0)
     jitter_seconds: float = Field(30, ge=0)
@@ -86,6 +116,8 @@ class CrawlSettings(_Section):
     # an unreadable robots.txt (5xx, timeout, refused) falls back on the last copy read
     # this recently; past that (or with 0) the host is not crawled until it answers
     robots_max_age_hours: float = Field(48, ge=0)
+    # a Wayback-compatible web archive (CDX API) for `monitor crawl KEY --archive`
+    archive_url: str = "https://web.archive.org"
 
 
 class ChannelSettings(_Section):
@@ -202,6 +234,7 @@ class Settings(_Section):
     # builtin_rules: false uses rules_dir alone.
     rules_dir: ConfigPath | None = None
     builtin_rules: bool = True
+    sources_dir: ConfigPath = Path(DEFAULT_SOURCES_DIR)  # sources declared in YAML, one file each
     log_json: bool = False
     log_level: str = "INFO"
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
@@ -252,15 +285,19 @@ def _expand_env(value: Any) -> Any:
     return value
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _parse_yaml(path: Path) -> Any:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise ConfigError(f"{path}{where}: not valid YAML") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read ({exc})") from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    data = _parse_yaml(path)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -292,6 +329,34 @@ def _describe(exc: ValidationError) -> str:
     return f"{key}: {msg}{more}"
 
 
+def _with_source_files(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Merge `sources_dir/*.yaml` into `sources`: each file declares one source (a mapping
+    with `key`) or a list of them; what the config file says of the same key wins."""
+    folder = resolve_path(data.get("sources_dir") or DEFAULT_SOURCES_DIR, base)
+    if not folder.is_dir():
+        if data.get("sources_dir"):  # a path written out: a typo must not pass
+            raise ConfigError(f"sources_dir {folder}: not a directory")
+        return data
+    sources = dict(data.get("sources") or {})
+    origin: dict[str, Path] = {}
+    for file in sorted(f for f in folder.glob("*.y*ml") if f.is_file()):
+        content = _parse_yaml(file)
+        for entry in content if isinstance(content, list) else [content]:
+            if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+                raise ConfigError(f"{file}: each source needs a `key` (and a `home`)")
+            key = entry["key"]
+            entry = _expand_env({k: v for k, v in entry.items() if k != "key"})
+            if key in origin:
+                raise ConfigError(f"{file}: source {key!r} is already declared in {origin[key]}")
+            try:
+                SourceSettings.model_validate(entry)
+            except ValidationError as exc:
+                raise ConfigError(f"{file}: {key}.{_describe(exc)}") from None
+            origin[key] = file
+            sources[key] = {**entry, "declared_in": str(file), **(sources.get(key) or {})}
+    return {**data, "sources": sources}
+
+
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
     """The config file to read: --config, then MONITOR_CONFIG, then ./monitor.yaml if present."""
     if explicit:
@@ -310,8 +375,8 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         if not file.exists():
             raise ConfigError(f"{file}: config file not found")
         data = _read_yaml(file)
-    data = _env_overrides(_expand_env(data))
     base = file.parent.absolute() if file is not None else Path.cwd()
+    data = _with_source_files(_env_overrides(_expand_env(data)), base)
     try:
         settings = Settings.model_validate(data, context={CONFIG_DIR: base})
     except ValidationError as exc:

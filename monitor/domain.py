@@ -77,6 +77,7 @@ class RawPage:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     fetched_url: str | None = None  # what was actually requested (may be a loopback copy)
+    captured_at: datetime | None = None  # when a web archive captured it (CDX back-fill)
     feed: FeedEntry | None = None
     # The date the discovery path gave (feed pubDate, sitemap lastmod, listing date): the
     # publication date of last resort when the page itself shows none.

@@ -22,6 +22,12 @@ SOURCE = register(
         sitemaps=("https://baladi-news.com/sitemap.xml",),
         path_aliases=((r"^/public(?:/index\.php)?(?=/)", ""),),
         article_patterns=(r"^/(ar|en)/articles/\d+(/|$)",),
+        homes=(
+            "https://baladi-news.com/",
+            "https://baladi-news.com/ar",
+            "https://baladi-news.com/en",
+        ),
+        expect=("home",),
         archive=True,
         hints=SourceHints(
             date_meta=("article:published_time",),

@@ -1,10 +1,13 @@
 """Syrian National Coalition: www.etilaf.org (Arabic), en.etilaf.org (English).
 
 WordPress with the JNews theme (inferred, shared/sources.md section 1). No feed was ever
-seen: the WordPress defaults `/feed/` and `/wp-sitemap.xml` are probed per host and the press listings
-(`/press-release/page/N` AR, `/press/page/N` EN) are the fallback and the back-fill path.
-Shortlinks `/?p=<id>` resolve to the same article; its `<link rel=canonical>` folds them.
-The top bar shows today's date: never take the first date on the page.
+seen: the WordPress defaults `/feed/`, `/wp-sitemap.xml` and the REST post list
+`/wp-json/wp/v2/posts` are probed per host. The category listings of both languages are
+read every time: press releases (`/press-release/page/N` AR, `/press/page/N` EN, VERIFIED),
+news and presidential news (`/all-news/<category>/page/N`, the EN ones VERIFIED, the AR
+ones GUESSED from the article URLs); the generic path adds the categories the home pages
+link to. Shortlinks `/?p=<id>` resolve to the same article; its `<link rel=canonical>`
+folds them. The top bar shows today's date: never take the first date on the page.
 """
 
 from datetime import date
@@ -24,8 +27,14 @@ SOURCE = register(
         sitemaps=("https://www.etilaf.org/wp-sitemap.xml", "https://en.etilaf.org/wp-sitemap.xml"),
         listings=(
             "https://www.etilaf.org/press-release/page/{page}",
+            "https://www.etilaf.org/all-news/news/page/{page}",
+            "https://www.etilaf.org/all-news/presidential-news/page/{page}",
             "https://en.etilaf.org/press/page/{page}",
+            "https://en.etilaf.org/all-news/news/page/{page}",
+            "https://en.etilaf.org/all-news/presidential-news/page/{page}",
         ),
+        wp_rest=True,
+        expect=("listing",),
         listing_link_css="article.jeg_post .jeg_post_title a",
         listing_date_css="article.jeg_post .jeg_meta_date a::text",
         article_patterns=(

@@ -1,7 +1,9 @@
 """RT Arabic (arabic.rt.com). See shared/sources.md section 2.
 
-`/rss/` for fresh items (RSS 2.0, no content:encoded seen), the sitemap index
-`/sitemap.xml` (children with <lastmod>) for back-fill. Date from `meta[name=publish-date]`,
+`/rss/` for fresh items (RSS 2.0, no content:encoded seen) with the section feeds
+`/rss/<section>/` (seen for sport and health; GUESSED for the sections we follow), the
+section fronts `/middle_east/`, `/world/`, `/news/` (scraped directly by other tools), the
+sitemap index `/sitemap.xml` (children with <lastmod>) for back-fill. Date from `meta[name=publish-date]`,
 then `published_time_telegram`; body `div.js-mediator-article` without the intro and the
 read-more / crosslink blocks.
 """
@@ -18,9 +20,19 @@ SOURCE = register(
         name="RT Arabic",
         hosts=("arabic.rt.com",),
         language="ar",
-        feeds=("https://arabic.rt.com/rss/",),
+        feeds=(
+            "https://arabic.rt.com/rss/",
+            "https://arabic.rt.com/rss/middle_east/",
+            "https://arabic.rt.com/rss/world/",
+        ),
+        sections=(
+            "https://arabic.rt.com/middle_east/",
+            "https://arabic.rt.com/world/",
+            "https://arabic.rt.com/news/",
+        ),
+        expect=("feed",),
         sitemaps=("https://arabic.rt.com/sitemap.xml",),
-        article_patterns=(r"^/[a-z_]+/\d+-[^/]+/?$",),
+        article_patterns=(r"^/[a-z_]+/\d{5,}-[^/]+/?$",),  # ids have 6-7 digits; not /sitemap/2026-09.xml
         hints=SourceHints(
             title_css=("div.article h1.heading", "h1.heading", "meta[property='og:title']"),
             date_meta=("publish-date", "published_time_telegram"),

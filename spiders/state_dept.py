@@ -3,7 +3,8 @@
 The press-release feed carries the full body (content:encoded), pubDate and guid; the
 listing `/press-releases/page/N/` is the back-fill path (`?page=N` silently returns page 1).
 Non-browser user agents get an HTTP 200 "Technical Difficulties" decoy, the feed URL too.
-The sitemap index lists pages, not releases, so it is not used.
+The sitemap index lists pages, not releases, so it is not used. The generic path (home
+page and its sections) is read too.
 """
 
 from monitor.domain import SourceHints
@@ -21,7 +22,10 @@ SOURCE = register(
         listings=("https://www.state.gov/press-releases/page/{page}/",),
         listing_link_css="a.collection-result__link",
         listing_date_css=".collection-result-meta span:last-child::text",
-        article_patterns=(r"^/releases/", r"^/[a-z0-9-]+/$"),
+        # 2025+: /releases/...; older ones flat /<slug>/ (GUESS), told from section pages such
+        # as /press-releases/ by their length
+        article_patterns=(r"^/releases/.+", r"^/[a-z0-9]+(-[a-z0-9]+){3,}/$"),
+        expect=("feed",),
         crawl_delay=5,
         hints=SourceHints(
             title_css=("h1.featured-content__headline",),

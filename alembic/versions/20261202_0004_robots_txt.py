@@ -5,7 +5,7 @@ queue can find on an index. Existing mis-decoded articles are marked and, when n
 matched them, put in the queue as new.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-02 00:00:00
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from alembic import op
 import monitor.store.models
 
 revision = '0004'
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -80,6 +80,7 @@ class SiteScopeMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.delays: dict[str, float] = {}  # public host -> robots.txt crawl-delay applied
+        self.archives: set[str] = set()  # netlocs of the web archive a back-fill reads
         crawler.signals.connect(self._robots_parsed, signal=signals.robots_parsed)
 
     @classmethod
@@ -87,6 +88,12 @@ class SiteScopeMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> Request | None:
+        netloc = urlsplit(request.url).netloc
+        if request.meta.get("web_archive") == netloc:
+            self.archives.add(netloc)
+            return None  # the web archive of a CDX back-fill (`--archive`), not the site
+        if netloc in self.archives and request.meta.get("dont_obey_robotstxt"):
+            return None  # the archive's own robots.txt, asked for by its first request
         spider: Any = self.crawler.spider
         source, base_urls = spider.source, spider.base_urls
         public = unbase(request.url, base_urls)

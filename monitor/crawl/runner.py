@@ -36,17 +36,24 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]  # holds `monitor` and `spide
 
 
 def run_crawl(
-    source: Source, settings: Settings, db: Database, since: date | None = None
+    source: Source,
+    settings: Settings,
+    db: Database,
+    since: date | None = None,
+    archive: bool = False,
+    check: bool = False,
 ) -> CrawlSummary:
-    """Crawl `source` once in a child process; stores RawPages, CrawlRun and FetchState."""
+    """Crawl `source` once in a child process; stores RawPages, CrawlRun and FetchState.
+    `archive`: from the web archive's index instead of the site (a back-fill to `since`);
+    `check`: first discovery pages and a few sample articles only (`monitor sources check`)."""
     if db.is_sqlite and db.engine.url.database in (None, "", ":memory:"):
         raise ValueError("run_crawl needs a database the crawl process can open, not :memory:")
-    mode = "backfill" if since else "fresh"
+    mode = crawl_mode(since, archive)
     store = CrawlStore(db, source)
     run_id = store.start_run(mode, worker=f"{socket.gethostname()}:{os.getpid()}")
     limit = settings.source(source.key).timeout_minutes * 60
     level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
-    job = pickle.dumps((source, settings, db.url, run_id, since, level))
+    job = pickle.dumps((source, settings, db.url, run_id, since, archive, check, level))
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(
@@ -88,20 +95,30 @@ def _child_main() -> None:
     """Entry point of the crawl process: job pickled on stdin, summary pickled on stdout."""
     result = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not corrupt the result
-    source, settings, db_url, run_id, since, level = pickle.load(sys.stdin.buffer)
+    source, settings, db_url, run_id, since, archive, check, level = pickle.load(sys.stdin.buffer)
     setup_logging(level, settings.log_json)
     register_url_secrets(db_url)
     db = Database(db_url)
     try:
-        summary = crawl_in_this_process(source, settings, db, run_id, since)
+        summary = crawl_in_this_process(source, settings, db, run_id, since, archive, check)
     finally:
         db.dispose()
     result.write(pickle.dumps(summary))
     result.close()
 
 
+def crawl_mode(since: date | None, archive: bool) -> str:
+    return "archive" if archive else "backfill" if since else "fresh"
+
+
 def crawl_in_this_process(
-    source: Source, settings: Settings, db: Database, run_id: int, since: date | None
+    source: Source,
+    settings: Settings,
+    db: Database,
+    run_id: int,
+    since: date | None,
+    archive: bool = False,
+    check: bool = False,
 ) -> CrawlSummary:
     """The crawl itself. Starts the Twisted reactor: call at most once per process."""
     from scrapy.crawler import CrawlerProcess
@@ -109,7 +126,7 @@ def crawl_in_this_process(
     from monitor.crawl.settings import scrapy_settings
     from monitor.crawl.spider import SourceSpider
 
-    summary = CrawlSummary(source=source.key, mode="backfill" if since else "fresh", run_id=run_id)
+    summary = CrawlSummary(source=source.key, mode=crawl_mode(since, archive), run_id=run_id)
     store = CrawlStore(db, source)
     started = time.monotonic()
     process = CrawlerProcess(scrapy_settings(source, settings))
@@ -117,7 +134,14 @@ def crawl_in_this_process(
         logging.getLogger("scrapy").setLevel(logging.WARNING)  # our own lines say what matters
     crawler = process.create_crawler(SourceSpider)
     process.crawl(
-        crawler, source=source, config=settings, store=store, summary=summary, since=since
+        crawler,
+        source=source,
+        config=settings,
+        store=store,
+        summary=summary,
+        since=since,
+        archive=archive,
+        check=check,
     )
     try:
         process.start()
@@ -132,7 +156,8 @@ def crawl_in_this_process(
         summary.outcome, summary.error = "timeout", "crawl time limit reached"
     summary.settle()
     spider = crawler.spider
-    if isinstance(spider, SourceSpider):  # None when the crawl failed to start
+    # None when the crawl failed to start; an archive's index is not polled again
+    if isinstance(spider, SourceSpider) and not archive:
         now = datetime.now(UTC)
         store.save_validators(
             {u: v for u, v in spider.validators_out.items() if u not in spider.tainted}, now

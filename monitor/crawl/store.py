@@ -8,7 +8,7 @@ retried on the next poll instead of hiding behind a 304.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -58,6 +58,9 @@ class CrawlStore:
                 setattr(run, name, getattr(summary, name))
             run.bytes_received = summary.bytes_received
             run.error = summary.error
+            run.links = summary.links
+            run.paths = {kind: asdict(count) for kind, count in summary.paths.items()} or None
+            run.problems = summary.problems or None
 
     def known_urls(self) -> set[str]:
         """Canonical URLs already stored for this source (as articles or raw pages)."""

@@ -44,9 +44,10 @@ def crawl_in_child(payload: dict[str, Any]) -> dict[str, Any]:
     """
     from monitor.crawl.runner import crawl_in_this_process
     from monitor.crawl.store import CrawlStore
-    from spiders import SOURCES
+    from spiders import SOURCES, register_declared
 
     settings = Settings.model_validate(payload["settings"])
+    register_declared(settings)  # a fresh process: the YAML-declared sources again
     setup_logging(payload.get("log_level", settings.log_level), settings.log_json)
     register_url_secrets(settings.db_url)
     for channel in settings.notify.channels.values():

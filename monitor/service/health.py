@@ -1,6 +1,7 @@
 """Source health: catch the silent breakage that the crawl counts alone do not show.
 
-A source is unhealthy when its last run met the decoy page, when its runs keep failing,
+A source is unhealthy when its last run met the decoy page, when its discovery looked
+wrong (links but no article, an expected path standing in for), when its runs keep failing,
 when it has published nothing for much longer than its own usual rhythm, or when the
 pages it yields stop extracting well (failed pages, articles without title, date or
 text). Each condition becomes one operator notice per source, condition and day on the
@@ -51,6 +52,14 @@ def _last_run(session: Session, key: str) -> models.CrawlRun | None:
         .order_by(models.CrawlRun.id.desc())
         .limit(1)
     ).first()
+
+
+def _discovery(run: models.CrawlRun | None) -> Condition | None:
+    """A run that failed at nothing yet found nothing it should have: discovery pages with
+    links but no article, or an expected path (e.g. the feed) that others stood in for."""
+    if run is None or not run.problems:
+        return None
+    return Condition("discovery", "; ".join(run.problems)[:500])
 
 
 def _usual_gap(session: Session, key: str) -> timedelta | None:
@@ -126,6 +135,8 @@ def assess(
         conditions.append(
             Condition("blocked", f"last run got the decoy/blocked page {run.blocked} time(s)")
         )
+    if (discovery := _discovery(run)) is not None:
+        conditions.append(discovery)
     if source.consecutive_failures >= FAILING_AFTER:
         detail = f": {run.error}" if run is not None and run.error else ""
         conditions.append(

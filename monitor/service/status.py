@@ -36,6 +36,8 @@ RUN_FIELDS = (
     "requests",
     "error",
     "worker",
+    "discovery",
+    "problems",
 )
 
 RuleCheck = Callable[[], dict[str, Any]]
@@ -162,6 +164,12 @@ def store_space(db: Database) -> dict[str, Any] | None:
     }
 
 
+def _unreported_problems(run: dict[str, Any], reason: str | None) -> list[str]:
+    """Discovery problems of the last run that the health line does not show yet (a manual
+    crawl's, before the next health check)."""
+    return [f"  ! {p}" for p in run.get("problems") or [] if p not in (reason or "")]
+
+
 def render_text(snapshot: dict[str, Any]) -> str:
     """The human view of `collect` (the JSON view is the snapshot itself)."""
     lines = []
@@ -185,6 +193,7 @@ def render_text(snapshot: dict[str, Any]) -> str:
         )
         if s["health"]["reason"]:
             lines.append(f"  ! {s['health']['reason']}")
+        lines.extend(_unreported_problems(run, s["health"]["reason"]))
         if s["consecutive_failures"]:
             lines.append(
                 f"  ! {s['consecutive_failures']} failed run(s) in a row; "

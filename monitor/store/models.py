@@ -111,6 +111,10 @@ class CrawlRun(Base):
     bytes_received: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     worker: Mapped[str | None] = mapped_column(String(200))
+    # discovery (issue 13): links read, per-kind counts, silent failures found
+    links: Mapped[int] = mapped_column(Integer, default=0)
+    paths: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    problems: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class FetchState(Base):
@@ -135,6 +139,7 @@ class RawPage(Base):
     source_key: Mapped[str] = mapped_column(String(64), index=True)
     url: Mapped[str] = mapped_column(String(2000), index=True)  # canonical public URL
     fetched_url: Mapped[str | None] = mapped_column(String(2000))
+    captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # web-archive capture time
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[int] = mapped_column(Integer, default=200)
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)

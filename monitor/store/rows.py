@@ -17,6 +17,7 @@ def raw_page_row(page: RawPage) -> models.RawPage:
         source_key=page.source,
         url=page.url,
         fetched_url=page.fetched_url,
+        captured_at=page.captured_at,
         fetched_at=page.fetched_at,
         status=page.status,
         headers=dict(page.headers),
@@ -37,6 +38,7 @@ def raw_page_from_row(row: models.RawPage) -> RawPage:
         status=row.status,
         headers=dict(row.headers or {}),
         fetched_url=row.fetched_url,
+        captured_at=row.captured_at,
         feed=FeedEntry(**row.feed) if row.feed else None,
         listed_at=listed_at_of(row),
     )

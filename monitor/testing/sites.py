@@ -17,6 +17,9 @@ A host directory may hold `_site.yaml`:
       /flaky: {fail_times: 2, fail_status: 503}               # 503 twice, then the file
       /busy: {fail_times: 1, fail_status: 429, fail_headers: {Retry-After: "2"}}
       /?p=123: {file: press/some-post.html}                   # a query-string alias
+    rewrite_links: true   # absolute links to any host of the copy point at its loopback
+                          # address, as mirrors and staging copies write them
+    path_prefixes: [/public/index.php, /public]   # also served under these (Laravel's)
 
 Paths map to files: `/a/b/` -> `a/b/index.html` or `a/b/index.xml`; `/a/b` -> `a/b`,
 `a/b.html` or `a/b/index.html`.
@@ -27,6 +30,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import mimetypes
+import re
 import sys
 import threading
 import time
@@ -35,7 +39,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Self
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import yaml
 
@@ -64,6 +68,7 @@ class SiteServer:
         self.stats = SiteStats()
         self._lock = threading.Lock()
         self._hits: Counter[str] = Counter()  # per path, for `fail_times`; never reset
+        self.peers: dict[str, str] = {}  # public host -> loopback base URL, for rewrite_links
         handler = type("Handler", (_Handler,), {"site": self})
         self._server = _QuietServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
@@ -74,6 +79,7 @@ class SiteServer:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def start(self) -> SiteServer:
+        self.peers.setdefault(self.root.name, self.base_url)
         self._thread.start()
         return self
 
@@ -108,6 +114,29 @@ class SiteServer:
         candidates += [base.with_name(base.name + ".html")] if rel else []
         candidates += [base / name for name in INDEX_NAMES]
         return next((c for c in candidates if c.is_file() and not c.name.startswith("_")), None)
+
+
+def _unprefixed(path: str, prefixes: list[str]) -> str:
+    for prefix in prefixes:
+        if path.startswith(prefix + "/"):
+            return path[len(prefix) :]
+    return path
+
+
+def page_urls(host_dir: Path) -> dict[str, Path]:
+    """Public URL -> file of every page a host directory serves (the inverse of
+    `SiteServer.resolve`: `a/b/index.html` is `/a/b/`, `a/b.html` is `/a/b`)."""
+    urls = {}
+    for file in sorted(host_dir.rglob("*")):
+        rel = file.relative_to(host_dir)
+        if not file.is_file() or any(part.startswith("_") for part in rel.parts):
+            continue
+        if file.name in INDEX_NAMES:
+            path = "/" + "".join(f"{part}/" for part in rel.parts[:-1])
+        else:
+            path = "/" + str(rel.with_suffix("") if file.suffix == ".html" else rel)
+        urls[f"https://{host_dir.name}{quote(path)}"] = file
+    return urls
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -148,7 +177,11 @@ class _Handler(BaseHTTPRequestHandler):
             body = (self.site.root / decoy["file"]).read_bytes()
             self._send(200, body, {"Content-Type": "text/html; charset=utf-8"}, path)
             return
-        file = self.site.root / route["file"] if "file" in route else self.site.resolve(path)
+        file = (
+            self.site.root / route["file"]
+            if "file" in route
+            else self.site.resolve(_unprefixed(path, config.get("path_prefixes") or []))
+        )
         if file is None or not file.is_file():
             self._send(404, b"<html><body>Not found</body></html>", {}, path)
             return
@@ -156,6 +189,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_file(self, file: Path, route: dict[str, Any], path: str) -> None:
         body = file.read_bytes()
+        ctype = route.get("content_type") or _content_type(file)
+        if self.site.config().get("rewrite_links") and ctype.startswith(TEXT_TYPES):
+            body = rewrite_links(body, self.site.peers)
         etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
         modified = email.utils.formatdate(file.stat().st_mtime, usegmt=True)
         if self.headers.get("If-None-Match") == etag or (
@@ -164,7 +200,6 @@ class _Handler(BaseHTTPRequestHandler):
         ):
             self._send(304, b"", {"ETag": etag, "Last-Modified": modified}, path)
             return
-        ctype = route.get("content_type") or _content_type(file)
         headers = {"Content-Type": ctype, "ETag": etag, "Last-Modified": modified}
         headers.update(route.get("headers") or {})
         self._send(int(route.get("status", 200)), body, headers, path)
@@ -179,6 +214,23 @@ class _Handler(BaseHTTPRequestHandler):
         if body:
             self.wfile.write(body)
         self.site.record(path, len(body), status == 304)
+
+
+TEXT_TYPES = ("text/", "application/xml", "application/json", "application/rss+xml")
+
+
+def rewrite_links(body: bytes, peers: dict[str, str]) -> bytes:
+    """Every absolute or protocol-relative link to a host of the copy, pointed at that
+    host's loopback base URL (also in JSON, which may escape the slashes)."""
+    for host, base in peers.items():
+        pattern = rb"(?:https?:)?(//|\\/\\/)" + re.escape(host.encode()) + rb"(?![\w.-])"
+        plain, escaped = base.encode(), base.encode().replace(b"/", b"\\/")
+
+        def point(m: re.Match[bytes], plain: bytes = plain, escaped: bytes = escaped) -> bytes:
+            return plain if m[1] == b"//" else escaped
+
+        body = re.sub(pattern, point, body)
+    return body
 
 
 def _content_type(file: Path) -> str:
@@ -197,7 +249,9 @@ class Sites:
         self.servers = {d.name: SiteServer(d) for d in sorted(self.root.iterdir()) if d.is_dir()}
 
     def __enter__(self) -> Self:
+        peers = {host: server.base_url for host, server in self.servers.items()}
         for server in self.servers.values():
+            server.peers.update(peers)
             server.start()
         return self
 

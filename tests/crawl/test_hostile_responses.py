@@ -36,7 +36,11 @@ from spiders import SOURCES
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 # state_dept plus a host answered by the fault server; the fixture feed links to both
-SOURCE = replace(SOURCES["state_dept"], hosts=(*SOURCES["state_dept"].hosts, "faults.test"))
+SOURCE = replace(
+    SOURCES["state_dept"],
+    hosts=(*SOURCES["state_dept"].hosts, "faults.test"),
+    homes=("https://www.state.gov/",),  # the fault server has articles only
+)
 MB = 1024 * 1024
 MAX_BYTES = 1 * MB
 # Peak RSS of the crawl process: about 130 MB here with max_bytes 1 MB, over 4 GB without the

@@ -27,7 +27,9 @@ from monitor.testing.sites import Sites
 from spiders import SOURCES
 
 STATE = SOURCES["state_dept"]
-SOURCE = replace(STATE, hosts=(*STATE.hosts, "faults.test", "other.faults.test"))
+SOURCE = replace(
+    STATE, hosts=(*STATE.hosts, "faults.test", "other.faults.test"), homes=("https://www.state.gov/",)
+)
 FAULT = "https://faults.test/releases/f/"
 FEED = "rss-feed/press-releases/feed/index.xml"
 

@@ -36,7 +36,7 @@ from spiders.base import Source
 
 TEMPLATE = Path(__file__).parent / "fixtures" / "robots_host"
 ALLOW_ALL = "User-agent: *\nDisallow:\n"
-SITE_PATHS = {"/robots.txt", "/feed.xml", "/releases/one/", "/private/note/"}
+SITE_PATHS = {"/robots.txt", "/", "/feed.xml", "/releases/one/", "/private/note/"}
 DOWNLOAD_TIMEOUT = 1.0
 
 
@@ -186,8 +186,8 @@ def test_an_unreachable_host_is_not_crawled_past_robots_txt(crawled: Crawled, ho
     row = crawled.robots[host]
     assert (row.failures, row.last_error) == (1, UNREADABLE[host])
     # the feed was refused before any connection was tried: robots, not connection
-    assert f"no discovery path worked for {host} (last: feed https://{host}/feed.xml, " \
-           "robots_unavailable)" in crawled.log
+    assert f"no discovery path worked for {host} (first: feed https://{host}/feed.xml, " \
+           "robots_unavailable;" in crawled.log
 
 
 def test_the_run_counts_every_unreadable_host(crawled: Crawled) -> None:

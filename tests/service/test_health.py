@@ -38,7 +38,7 @@ def source(any_db: Database) -> Database:
     return any_db
 
 
-def _run(db: Database, **counts: int) -> None:
+def _run(db: Database, **counts: object) -> None:
     with db.session() as session:
         session.add(
             models.CrawlRun(
@@ -136,3 +136,17 @@ def test_recovery_is_announced_and_recorded(source: Database, settings: Settings
     assert [n.title.rsplit(" ", 1)[1] for n in _notices(source)] == ["blocked", "recovered"]
     with source.session() as session:
         assert session.get_one(models.Source, KEY).health_state == "ok"
+
+
+def test_a_run_whose_discovery_looks_wrong_is_reported_not_ok(
+    source: Database, settings: Settings
+) -> None:
+    from monitor.service import status
+
+    problem = "the feed path gave no articles; listing, home stood in for it"
+    _run(source, found=4, new=4, outcome="degraded", problems=[problem])
+    conditions = health.check_and_alert(source, settings, KEY, utcnow())
+    assert [(c.code, c.reason) for c in conditions] == [("discovery", problem)]
+    assert [n.channel for n in _notices(source)] == ["ops"]
+    text = status.render_text(status.collect(source, settings, {}))
+    assert "discovery" in text and problem in text

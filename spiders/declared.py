@@ -12,6 +12,7 @@ import re
 from dataclasses import fields
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from monitor.config import (
     DECLARATION_FIELDS,
@@ -72,6 +73,11 @@ def to_source(key: str, entry: SourceSettings, where: str) -> Source:
             f"{where}: {key}: unknown hint(s) {', '.join(sorted(unknown))} "
             f"(known: {', '.join(sorted(HINT_FIELDS))})"
         )
+    zone = entry.hints.get("timezone", "UTC")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ConfigError(f"{where}: {key}: timezone {zone!r} is not an IANA time zone") from None
     wrong = set(entry.expect) - set(DISCOVERY_KINDS)
     if wrong:
         raise ConfigError(f"{where}: {key}: expect: unknown kind(s) {', '.join(sorted(wrong))}")

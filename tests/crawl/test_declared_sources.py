@@ -166,6 +166,10 @@ def test_a_source_declared_in_the_config_itself(
             "unknown hint(s) title",
         ),
         (
+            {"a.yaml": "key: x\nhome: https://x.example/\nhints: {timezone: Damascus}\n"},
+            "timezone 'Damascus' is not an IANA time zone",
+        ),
+        (
             {"a.yaml": "key: x\nhome: https://x.example/\nlistings: [https://x.example/p/]\n"},
             "{page}",
         ),

@@ -6,7 +6,7 @@ from alembic import context
 
 from monitor.config import load_settings
 from monitor.store.db import make_engine
-from monitor.store.models import Base
+from monitor.store.models import Base, include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -17,7 +17,12 @@ def _url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, render_as_batch=True)
+    context.configure(
+        url=_url(),
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        include_name=include_name,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -41,6 +46,7 @@ def _run(connection: object) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=True,
+        include_name=include_name,  # the search index is written by hand (migration 0007)
         transactional_ddl=True,
         transaction_per_migration=False,
     )

@@ -15,13 +15,17 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+from typing import Any
+
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.store.db import Database
+from monitor.store.models import Base, include_name
 
 log = logging.getLogger(__name__)
 
@@ -127,3 +131,11 @@ def require_current(db: Database) -> None:
             f"database schema is at {current or 'nothing'}, this code needs {head}: "
             "run `monitor db upgrade`"
         )
+
+
+def schema_drift(db: Database) -> list[Any]:
+    """What differs between the models and the database (Alembic's diff; empty when none),
+    the hand-written search index left out as autogenerate leaves it out."""
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"include_name": include_name})
+        return list(compare_metadata(context, Base.metadata))

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from monitor.store.db import Database
@@ -15,15 +13,13 @@ from monitor.store.migrate import (
     current_revision,
     head_revision,
     require_current,
+    schema_drift,
     upgrade,
 )
-from monitor.store.models import Base
 
 
 def test_upgrade_matches_models(any_db: Database) -> None:
-    with any_db.engine.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    assert diffs == []
+    assert schema_drift(any_db) == []
     assert current_revision(any_db) == head_revision(any_db)
 
 

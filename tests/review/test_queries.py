@@ -137,3 +137,47 @@ def test_search_page_orders_like_the_plain_path(
         assert first.exact and first.counts == counts
     else:
         assert not first.exact and all(first.counts[s] <= counts[s] for s in counts)
+
+
+SEARCHES = [
+    "chlorine", "CHLORINE attack", "hlorin", "lorine atta", "idlib astana", "e", "of",
+    "ادلب في", "الكلـ.ور", "ريف إدلب", "helmet's", '"quoted" chlorine', "100%", "a_b",
+    "<script>", "onerror=alert", "طقس", "khan shaykhun", "دمشق", "ال",
+]
+
+
+@pytest.mark.parametrize("state", [None, "new"])
+def test_indexed_search_finds_what_a_scan_finds(
+        db: Database, items: dict[str, int], state: str | None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The text index only narrows the rows LIKE reads: every query gives what a plain
+    scan gives (the scan: the index switched off)."""
+    def search(text: str) -> tuple[list[int], dict[str, int]]:
+        with db.session() as session:
+            page = queries.queue_page(session, QueueFilter(state=state, search=text))
+        return [i.id for i in page.items], page.counts
+
+    indexed = {text: search(text) for text in SEARCHES}
+    monkeypatch.setattr(queries, "_trigram_query", lambda words: None)
+    assert {text: search(text) for text in SEARCHES} == indexed
+    assert indexed["hlorin"][0] == [items["xss"], items["chlorine_en"]]  # inside a word
+
+
+def test_search_follows_edits_and_deletions(db: Database, items: dict[str, int]) -> None:
+    """The index is kept in step by the database (triggers on SQLite), whoever writes."""
+    def found(text: str) -> list[int]:
+        with db.session() as session:
+            return [i.id for i in queries.queue_page(session, QueueFilter(search=text)).items]
+
+    with db.session() as session:
+        article = session.get(Article, items["astana_en"])
+        article.text = "Talks on Khan Shaykhun ended."
+    assert found("shaykhun") == [items["astana_en"]] and found("detainees") == []
+    with db.session() as session:
+        session.execute(update(Article).where(Article.id == items["chlorine_en"])
+                        .values(search_text="rewritten by hand"))
+    assert found("rewritten") == [items["chlorine_en"]] and found("province") == []
+    with db.session() as session:
+        article = session.get(Article, items["astana_en"])
+        session.delete(article)
+    assert found("shaykhun") == []

@@ -64,6 +64,7 @@ MAX_NOTE = 4000
 MAX_BULK = 500
 SEARCH_PASS_ROWS = 5000
 TRIGRAM = 3  # the shortest word the text index can look up
+COUNT_CAP = 1000  # per state: counting stops here, the page shows "1000+"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _Query = TypeVar("_Query", bound=Select)  # type: ignore[type-arg]
 
@@ -132,8 +133,13 @@ class QueuePage:
     state: str | None
     page: int
     per_page: int
-    exact: bool = True  # False: counts are lower bounds (a search with very many hits)
-    more: bool = False  # when not exact: whether a next page exists
+    at_least: frozenset[str] = frozenset()  # states whose count is a lower bound
+    more: bool = False  # when the view's count is a lower bound: whether a next page exists
+
+    @property
+    def exact(self) -> bool:
+        """Whether the count of the view shown is exact (so pages can be numbered)."""
+        return not (self.at_least if self.state is None else self.state in self.at_least)
 
     @property
     def total(self) -> int:
@@ -352,15 +358,27 @@ def _ordered(stmt: _Query) -> _Query:
     return stmt.order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
 
 
-def state_counts(session: Session, flt: QueueFilter) -> dict[str, int]:
-    stmt = (
-        select(Article.review_state, func.count())
-        .where(*_conditions(session, flt, with_state=False))
-        .group_by(Article.review_state)
+def state_counts(
+    session: Session, flt: QueueFilter, cap: int | None = None
+) -> tuple[dict[str, int], frozenset[str]]:
+    """Items per state under the filter, and the states whose count reached `cap`.
+
+    One query per state, each reading at most cap + 1 rows from the state's index: the
+    page costs the same at a million items as at a thousand (an exact count read every
+    flagged item, 0.5 s at a million). A capped state counts as `cap`, shown "cap+".
+    """
+    conds = _conditions(session, flt, with_state=False)
+    counts: dict[str, int] = {}
+    for state in STATES:
+        rows = select(Article.id).where(*conds, Article.review_state == state)
+        if cap is not None:
+            rows = rows.limit(cap + 1)
+        counts[state] = session.scalar(select(func.count()).select_from(rows.subquery())) or 0
+    if cap is None:
+        return counts, frozenset()
+    return {s: min(n, cap) for s, n in counts.items()}, frozenset(
+        s for s, n in counts.items() if n > cap
     )
-    counts = dict.fromkeys(STATES, 0)
-    counts.update({state: n for state, n in session.execute(stmt)})
-    return counts
 
 
 def _annotate(session: Session, items: list[QueueItem]) -> list[QueueItem]:
@@ -433,22 +451,26 @@ def _search_page(session: Session, flt: QueueFilter, page: int, per_page: int) -
         chosen.sort(key=lambda r: (r[2] is not None, r[2] or _EPOCH, r[0]), reverse=True)
         items = _items_by_id(session, [r[0] for r in chosen[start : start + per_page]])
         return QueuePage(items, counts, flt.state, page, per_page)
+    items, more = _ordered_page(session, flt, page, per_page)
+    return QueuePage(items, counts, flt.state, page, per_page, frozenset(STATES), more)
+
+
+def _ordered_page(
+    session: Session, flt: QueueFilter, page: int, per_page: int
+) -> tuple[list[QueueItem], bool]:
+    """One page in queue order, and whether another follows."""
     stmt = _ordered(select(*_ITEM_COLUMNS).where(*_conditions(session, flt)))
-    items = [_item(row) for row in session.execute(stmt.limit(per_page + 1).offset(start))]
-    return QueuePage(
-        items[:per_page], counts, flt.state, page, per_page, exact=False, more=len(items) > per_page
-    )
+    rows = session.execute(stmt.limit(per_page + 1).offset((page - 1) * per_page)).all()
+    return [_item(row) for row in rows[:per_page]], len(rows) > per_page
 
 
 def queue_page(session: Session, flt: QueueFilter, page: int = 1, per_page: int = 50) -> QueuePage:
     if flt.search and flt.search.split():
         result = _search_page(session, flt, page, per_page)
     else:
-        stmt = _ordered(select(*_ITEM_COLUMNS).where(*_conditions(session, flt)))
-        rows = session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
-        result = QueuePage(
-            [_item(row) for row in rows], state_counts(session, flt), flt.state, page, per_page
-        )
+        counts, capped = state_counts(session, flt, COUNT_CAP)
+        items, more = _ordered_page(session, flt, page, per_page)
+        result = QueuePage(items, counts, flt.state, page, per_page, capped, more)
     _annotate(session, result.items)
     return result
 

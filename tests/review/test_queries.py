@@ -127,7 +127,7 @@ def test_search_page_orders_like_the_plain_path(
     flt = QueueFilter(state=state, search="e")  # in every English item, not the Arabic one
     with db.session() as session:
         first = queries.queue_page(session, flt, per_page=1)
-        counts = queries.state_counts(session, flt)
+        counts, _ = queries.state_counts(session, flt)
         in_sql_order = [i.id for i in queries.iter_queue(session, flt)]
     assert sum(counts.values()) == 3
     assert [i.id for i in first.items] == in_sql_order[:1]

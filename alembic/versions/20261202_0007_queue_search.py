@@ -25,17 +25,25 @@ branch_labels = None
 depends_on = None
 
 SQLITE_UP = (
-    "CREATE VIRTUAL TABLE articles_fts USING fts5("
-    "search_text, content='articles', content_rowid='id', tokenize='trigram', detail=none)",
-    "CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN "
-    "INSERT INTO articles_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
-    "CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN "
-    "INSERT INTO articles_fts(articles_fts, rowid, search_text) "
-    "VALUES ('delete', old.id, old.search_text); END",
-    "CREATE TRIGGER articles_fts_update AFTER UPDATE OF id, search_text ON articles BEGIN "
-    "INSERT INTO articles_fts(articles_fts, rowid, search_text) "
-    "VALUES ('delete', old.id, old.search_text); "
-    "INSERT INTO articles_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    (
+        "CREATE VIRTUAL TABLE articles_fts USING fts5("
+        "search_text, content='articles', content_rowid='id', tokenize='trigram', detail=none)"
+    ),
+    (
+        "CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN "
+        "INSERT INTO articles_fts(rowid, search_text) VALUES (new.id, new.search_text); END"
+    ),
+    (
+        "CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN "
+        "INSERT INTO articles_fts(articles_fts, rowid, search_text) "
+        "VALUES ('delete', old.id, old.search_text); END"
+    ),
+    (
+        "CREATE TRIGGER articles_fts_update AFTER UPDATE OF id, search_text ON articles BEGIN "
+        "INSERT INTO articles_fts(articles_fts, rowid, search_text) "
+        "VALUES ('delete', old.id, old.search_text); "
+        "INSERT INTO articles_fts(rowid, search_text) VALUES (new.id, new.search_text); END"
+    ),
     "INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')",  # the rows already stored
 )
 SQLITE_DOWN = (

@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session, aliased
 
 from monitor.store.models import (
     ENCODING_SUSPECT,
+    SEARCH_FTS_TABLE,
     Article,
     ArticleChange,
     ArticleMark,
@@ -53,7 +54,6 @@ from monitor.store.models import (
     ArticleWatch,
     ReviewDecision,
     RuleMatchRow,
-    SEARCH_FTS_TABLE,
 )
 from monitor.text.arabic import normalize_arabic
 

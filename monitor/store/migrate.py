@@ -14,7 +14,6 @@ import logging
 import sqlite3
 from contextlib import closing
 from pathlib import Path
-
 from typing import Any
 
 from alembic import command

@@ -112,3 +112,18 @@ def test_search_with_very_many_hits_shows_lower_bounds(client: TestClient, items
     page = client.get("/?q=e&per=1").text
     assert "counts are lower bounds" in page and 'rel="next"' in page
     assert re.search(r'New <span class="count">\d\+</span>', page)
+
+
+def test_counts_past_the_cap_show_a_plus_and_pages_go_on(
+        client: TestClient, items: dict[str, int], post: Callable[..., Any],
+        monkeypatch: Any) -> None:
+    from monitor.review import queries
+
+    post("/decide", {"ids": [items["astana_en"]], "state": "escalated"})
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    first, last = client.get("/?per=2").text, client.get("/?per=2&page=2").text
+    assert re.search(r'New <span class="count">2\+</span>', first)  # 3 new items
+    assert re.search(r'Escalated <span class="count">1</span>', first)  # under the cap: exact
+    assert re.search(r'All <span class="count">3\+</span>', first)
+    assert "more than 2 items" in first and 'rel="next" href="/?per=2&amp;page=2"' in first
+    assert row_ids(last) == [items["chlorine_en"]] and 'rel="next"' not in last

@@ -42,7 +42,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, column, func, insert, or_, select, table, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    column,
+    func,
+    insert,
+    or_,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from monitor.store.models import (
@@ -429,7 +440,9 @@ def _items_by_id(session: Session, ids: list[int]) -> list[QueueItem]:
     return [_item(rows[i]) for i in ids if i in rows]
 
 
-def _search_page(session: Session, flt: QueueFilter, page: int, per_page: int) -> QueuePage:
+def _search_page(
+    session: Session, flt: QueueFilter, page: int, per_page: int, after: int | None
+) -> QueuePage:
     """A page of a text search: one pass over the text index's candidates.
 
     The pass returns (id, state, date) for at most SEARCH_PASS_ROWS hits: with fewer,
@@ -452,25 +465,65 @@ def _search_page(session: Session, flt: QueueFilter, page: int, per_page: int) -
         chosen.sort(key=lambda r: (r[2] is not None, r[2] or _EPOCH, r[0]), reverse=True)
         items = _items_by_id(session, [r[0] for r in chosen[start : start + per_page]])
         return QueuePage(items, counts, flt.state, page, per_page)
-    items, more = _ordered_page(session, flt, page, per_page)
+    items, more = _ordered_page(session, flt, page, per_page, after)
     return QueuePage(items, counts, flt.state, page, per_page, frozenset(STATES), more)
 
 
+def _after(session: Session, after: int) -> list[ColumnElement[bool]] | None:
+    """Where the items after item `after` lie in queue order, as index ranges in order:
+    older dated items, then the undated ones (or the undated after it, when it has no
+    date). A page there reads none of the rows before it, as OFFSET does (0.15 s at item
+    100,000, each skipped row tested for a rule match). None: no such item."""
+    found = session.execute(select(Article.published_at).where(Article.id == after)).first()
+    if found is None:
+        return None
+    published = found[0]
+    undated = Article.published_at.is_(None)
+    if published is None:
+        return [and_(undated, Article.id < after)]
+    older = or_(Article.published_at < published, Article.id < after)
+    return [and_(Article.published_at <= published, older), undated]
+
+
+def _ordered_rows(
+    session: Session, flt: QueueFilter, limit: int, offset: int = 0, after: int | None = None
+) -> list[QueueItem]:
+    """Items in queue order: `limit` of them after item `after`, else after `offset` rows."""
+    stmt = _ordered(select(*_ITEM_COLUMNS).where(*_conditions(session, flt)))
+    ranges = _after(session, after) if after is not None else None
+    if ranges is None:
+        return [_item(row) for row in session.execute(stmt.limit(limit).offset(offset))]
+    items: list[QueueItem] = []
+    for where in ranges:
+        rows = session.execute(stmt.where(where).limit(limit - len(items)))
+        items += [_item(row) for row in rows]
+        if len(items) == limit:
+            break
+    return items
+
+
 def _ordered_page(
-    session: Session, flt: QueueFilter, page: int, per_page: int
+    session: Session, flt: QueueFilter, page: int, per_page: int, after: int | None = None
 ) -> tuple[list[QueueItem], bool]:
     """One page in queue order, and whether another follows."""
-    stmt = _ordered(select(*_ITEM_COLUMNS).where(*_conditions(session, flt)))
-    rows = session.execute(stmt.limit(per_page + 1).offset((page - 1) * per_page)).all()
-    return [_item(row) for row in rows[:per_page]], len(rows) > per_page
+    items = _ordered_rows(session, flt, per_page + 1, (page - 1) * per_page, after)
+    return items[:per_page], len(items) > per_page
 
 
-def queue_page(session: Session, flt: QueueFilter, page: int = 1, per_page: int = 50) -> QueuePage:
+def queue_page(
+    session: Session,
+    flt: QueueFilter,
+    page: int = 1,
+    per_page: int = 50,
+    after: int | None = None,
+) -> QueuePage:
+    """Page `page` of the view; `after`, the last item of the page before, makes a deep
+    page as quick as the first (`page` then only numbers it)."""
     if flt.search and flt.search.split():
-        result = _search_page(session, flt, page, per_page)
+        result = _search_page(session, flt, page, per_page, after)
     else:
         counts, capped = state_counts(session, flt, COUNT_CAP)
-        items, more = _ordered_page(session, flt, page, per_page)
+        items, more = _ordered_page(session, flt, page, per_page, after)
         result = QueuePage(items, counts, flt.state, page, per_page, capped, more)
     _annotate(session, result.items)
     return result
@@ -479,16 +532,17 @@ def queue_page(session: Session, flt: QueueFilter, page: int = 1, per_page: int 
 def iter_queue(
     session: Session, flt: QueueFilter, limit: int | None = None, offset: int = 0, batch: int = 1000
 ) -> Iterator[QueueItem]:
-    """Items of a filtered view in queue order, fetched in batches (for list and export)."""
-    stmt = _ordered(select(*_ITEM_COLUMNS).where(*_conditions(session, flt)))
-    done = 0
+    """Items of a filtered view in queue order, fetched in batches (for list and export);
+    each batch starts after the last item of the one before, not at an offset."""
+    done, last = 0, None
     while limit is None or done < limit:
         size = batch if limit is None else min(batch, limit - done)
-        rows = session.execute(stmt.limit(size).offset(offset + done)).all()
-        yield from _annotate(session, [_item(row) for row in rows])
-        done += len(rows)
-        if len(rows) < size:
+        items = _ordered_rows(session, flt, size, offset + done, last)
+        yield from _annotate(session, items)
+        done += len(items)
+        if len(items) < size:
             return
+        last = items[-1].id
 
 
 def item_detail(session: Session, article_id: int) -> ItemDetail | None:

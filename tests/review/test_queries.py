@@ -181,3 +181,29 @@ def test_search_follows_edits_and_deletions(db: Database, items: dict[str, int])
         article = session.get(Article, items["astana_en"])
         session.delete(article)
     assert found("shaykhun") == []
+
+
+@pytest.mark.parametrize("flt", [QueueFilter(), QueueFilter(state="new"),
+                                 QueueFilter(language="en"), QueueFilter(search="e")])
+def test_pages_after_an_item_are_the_pages_at_an_offset(
+        db: Database, items: dict[str, int], flt: QueueFilter,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keyset pages (after the last item shown) walk the same order as OFFSET pages,
+    through items with the same date and past the undated ones."""
+    monkeypatch.setattr(queries, "SEARCH_PASS_ROWS", 1)  # a search pages in SQL too
+    with db.session() as session:
+        session.execute(update(Article).where(Article.id.in_([items["astana_en"], items["xss"]]))
+                        .values(published_at=None))
+        session.execute(update(Article).where(Article.id == items["chlorine_ar"])
+                        .values(published_at=datetime(2026, 11, 20, 14, 30, tzinfo=UTC)))
+    with db.session() as session:
+        whole = [i.id for i in queries.queue_page(session, flt, per_page=50).items]
+        walked, after = [], None
+        for page in range(1, 6):
+            result = queries.queue_page(session, flt, page, per_page=1, after=after)
+            walked += [i.id for i in result.items]
+            if not result.has_next:
+                break
+            after = result.items[-1].id
+        batched = [i.id for i in queries.iter_queue(session, flt, batch=1)]
+    assert walked == whole == batched and len(whole) >= 2

@@ -1,4 +1,5 @@
-"""queue search on the database's text index: FTS5 trigrams on SQLite, pg_trgm on PostgreSQL
+"""queue at a million items: search on the database's text index (FTS5 trigrams on SQLite,
+pg_trgm on PostgreSQL), source and language views on indexes in date order
 
 Neither can be said in the models (SQLAlchemy has no FTS5 table, and a GIN trigram index
 declared there would become a B-tree on SQLite), so both are written out here and left out
@@ -66,9 +67,41 @@ def _run(statements: dict[str, tuple[str, ...]]) -> None:
         op.execute(statement)
 
 
+# The queue's views in date order, past the first page too: (name, columns) before and
+# after. Source and language get an index of their own in date order (replacing the one on
+# their column alone); the state's also covers source and language, for the capped counts.
+# Plain (not batch) index operations: a batch on SQLite may copy the table, which would
+# drop the search triggers.
+STATE = "ix_articles_state_published"
+INDEXES = (
+    (
+        (STATE, ["review_state", "published_at"]),
+        (STATE, ["review_state", "published_at", "source_key", "language"]),
+    ),
+    (
+        ("ix_articles_source_key", ["source_key"]),
+        ("ix_articles_source_published", ["source_key", "published_at"]),
+    ),
+    (
+        ("ix_articles_language", ["language"]),
+        ("ix_articles_language_published", ["language", "published_at"]),
+    ),
+)
+
+
+def _swap(indexes: tuple[tuple[str, list[str]], tuple[str, list[str]]]) -> None:
+    (old, _), (new, columns) = indexes
+    op.drop_index(old, table_name="articles")
+    op.create_index(new, "articles", columns)
+
+
 def upgrade() -> None:
+    for before, after in INDEXES:
+        _swap((before, after))
     _run({"sqlite": SQLITE_UP, "postgresql": POSTGRESQL_UP})
 
 
 def downgrade() -> None:
     _run({"sqlite": SQLITE_DOWN, "postgresql": POSTGRESQL_DOWN})
+    for before, after in INDEXES:
+        _swap((after, before))

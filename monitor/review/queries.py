@@ -679,15 +679,24 @@ def rule_stats(session: Session) -> list[RuleStat]:
     return sorted(stats, key=lambda s: (-(s.noise or 0), -s.hits, s.rule))
 
 
-def filter_options(session: Session) -> FilterOptions:
-    def distinct(column: Any) -> list[str]:
-        return sorted(v for v in session.scalars(select(column).distinct()) if v)
+def _distinct(session: Session, column: Any) -> list[str]:
+    """The column's values in order, one index seek each: each step asks for the least
+    value above the one before. SELECT DISTINCT reads the whole index instead (four of
+    them took 1 s at a million items, on every page view once the options expired)."""
+    found = select(func.min(column).label("value")).cte("found", recursive=True)
+    following = select(column).where(column > found.c.value).order_by(column).limit(1)
+    found = found.union_all(
+        select(following.scalar_subquery()).where(found.c.value.is_not(None))
+    )
+    return [v for v in session.scalars(select(found.c.value)) if v]
 
-    severities = distinct(RuleMatchRow.severity)
+
+def filter_options(session: Session) -> FilterOptions:
+    severities = _distinct(session, RuleMatchRow.severity)
     return FilterOptions(
-        sources=distinct(Article.source_key),
-        rules=distinct(RuleMatchRow.rule_id),
-        languages=distinct(Article.language),
+        sources=_distinct(session, Article.source_key),
+        rules=_distinct(session, RuleMatchRow.rule_id),
+        languages=_distinct(session, Article.language),
         severities=sorted(severities, key=severity_rank, reverse=True),
     )
 

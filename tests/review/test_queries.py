@@ -207,3 +207,12 @@ def test_pages_after_an_item_are_the_pages_at_an_offset(
             after = result.items[-1].id
         batched = [i.id for i in queries.iter_queue(session, flt, batch=1)]
     assert walked == whole == batched and len(whole) >= 2
+
+
+def test_filter_options_list_every_value_once(db: Database, items: dict[str, int]) -> None:
+    with db.session() as session:
+        options = queries.filter_options(session)
+    assert options.sources == ["etilaf", "rt_arabic", "state_dept"]
+    assert options.rules == ["astana", "chemical", "chlorine", "white_helmets"]
+    assert options.languages == ["ar", "en"]
+    assert options.severities == ["critical", "high", "medium", "low"]

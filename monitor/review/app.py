@@ -302,11 +302,14 @@ class ReviewApp:
             page = _int(request.query_params, "page", 1, 1, MAX_PAGE)
             per_page = _int(request.query_params, "per", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
             after = _int(request.query_params, "after", 0, 1, 2**63 - 1) or None
+            before = _int(request.query_params, "before", 0, 1, 2**63 - 1) or None
         except BadParameter as exc:
             return PlainTextResponse(f"bad query parameter: {exc}", status_code=400)
         with self.db.session(readonly=True) as session:
-            result = queries.queue_page(session, flt, page, per_page, after)
-        here = self.queue_url(request, flt, per_page, page=page if page > 1 else None, after=after)
+            result = queries.queue_page(session, flt, page, per_page, after, before)
+        here = self.queue_url(
+            request, flt, per_page, page=page if page > 1 else None, after=after, before=before
+        )
         return self.render(
             request,
             "queue.html",

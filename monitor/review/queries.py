@@ -460,7 +460,12 @@ def _items_by_id(session: Session, ids: list[int]) -> list[QueueItem]:
 
 
 def _search_page(
-    session: Session, flt: QueueFilter, page: int, per_page: int, after: int | None
+    session: Session,
+    flt: QueueFilter,
+    page: int,
+    per_page: int,
+    after: int | None,
+    before: int | None,
 ) -> QueuePage:
     """A page of a text search: one pass over the text index's candidates.
 
@@ -484,7 +489,7 @@ def _search_page(
         chosen.sort(key=lambda r: (r[2] is not None, r[2] or _EPOCH, r[0]), reverse=True)
         items = _items_by_id(session, [r[0] for r in chosen[start : start + per_page]])
         return QueuePage(items, counts, flt.state, page, per_page)
-    items, more = _ordered_page(session, flt, page, per_page, after)
+    items, more = _ordered_page(session, flt, page, per_page, after, before)
     return QueuePage(items, counts, flt.state, page, per_page, frozenset(STATES), more)
 
 
@@ -496,12 +501,40 @@ def _after(session: Session, after: int) -> list[ColumnElement[bool]] | None:
     found = session.execute(select(Article.published_at).where(Article.id == after)).first()
     if found is None:
         return None
-    published = found[0]
-    undated = Article.published_at.is_(None)
+    published, undated = found[0], Article.published_at.is_(None)
     if published is None:
         return [and_(undated, Article.id < after)]
     older = or_(Article.published_at < published, Article.id < after)
     return [and_(Article.published_at <= published, older), undated]
+
+
+def _before(session: Session, before: int) -> list[ColumnElement[bool]] | None:
+    """`_after` backwards: the items before item `before`, nearest first (read in reverse
+    queue order): newer dated items, or the undated before it and then every dated one."""
+    found = session.execute(select(Article.published_at).where(Article.id == before)).first()
+    if found is None:
+        return None
+    published = found[0]
+    if published is None:
+        return [
+            and_(Article.published_at.is_(None), Article.id > before),
+            Article.published_at.is_not(None),
+        ]
+    newer = or_(Article.published_at > published, Article.id > before)
+    return [and_(Article.published_at >= published, newer)]
+
+
+def _in_ranges(
+    session: Session, stmt: _Query, ranges: list[ColumnElement[bool]], limit: int
+) -> list[QueueItem]:
+    items: list[QueueItem] = []
+    for where in ranges:
+        items += [
+            _item(row) for row in session.execute(stmt.where(where).limit(limit - len(items)))
+        ]
+        if len(items) == limit:
+            break
+    return items
 
 
 def _ordered_rows(
@@ -512,19 +545,32 @@ def _ordered_rows(
     ranges = _after(session, after) if after is not None else None
     if ranges is None:
         return [_item(row) for row in session.execute(stmt.limit(limit).offset(offset))]
-    items: list[QueueItem] = []
-    for where in ranges:
-        rows = session.execute(stmt.where(where).limit(limit - len(items)))
-        items += [_item(row) for row in rows]
-        if len(items) == limit:
-            break
-    return items
+    return _in_ranges(session, stmt, ranges, limit)
+
+
+def _rows_before(
+    session: Session, flt: QueueFilter, limit: int, before: int
+) -> list[QueueItem] | None:
+    """The `limit` items just before item `before`, in queue order; None: no such item."""
+    ranges = _before(session, before)
+    if ranges is None:
+        return None
+    stmt = select(*_ITEM_COLUMNS).where(*_conditions(session, flt))
+    stmt = stmt.order_by(Article.published_at.asc().nulls_first(), Article.id.asc())
+    return _in_ranges(session, stmt, ranges, limit)[::-1]
 
 
 def _ordered_page(
-    session: Session, flt: QueueFilter, page: int, per_page: int, after: int | None = None
+    session: Session,
+    flt: QueueFilter,
+    page: int,
+    per_page: int,
+    after: int | None = None,
+    before: int | None = None,
 ) -> tuple[list[QueueItem], bool]:
     """One page in queue order, and whether another follows."""
+    if before is not None and (items := _rows_before(session, flt, per_page, before)) is not None:
+        return items, True  # item `before` follows
     items = _ordered_rows(session, flt, per_page + 1, (page - 1) * per_page, after)
     return items[:per_page], len(items) > per_page
 
@@ -535,14 +581,16 @@ def queue_page(
     page: int = 1,
     per_page: int = 50,
     after: int | None = None,
+    before: int | None = None,
 ) -> QueuePage:
-    """Page `page` of the view; `after`, the last item of the page before, makes a deep
-    page as quick as the first (`page` then only numbers it)."""
+    """Page `page` of the view. `after` (the last item of the page before) or `before`
+    (the first item of the page after) make a deep page as quick as the first; `page`
+    then only numbers it."""
     if flt.search and flt.search.split():
-        result = _search_page(session, flt, page, per_page, after)
+        result = _search_page(session, flt, page, per_page, after, before)
     else:
         counts, capped = state_counts(session, flt, COUNT_CAP)
-        items, more = _ordered_page(session, flt, page, per_page, after)
+        items, more = _ordered_page(session, flt, page, per_page, after, before)
         result = QueuePage(items, counts, flt.state, page, per_page, capped, more)
     _annotate(session, result.items)
     return result

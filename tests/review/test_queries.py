@@ -185,11 +185,11 @@ def test_search_follows_edits_and_deletions(db: Database, items: dict[str, int])
 
 @pytest.mark.parametrize("flt", [QueueFilter(), QueueFilter(state="new"),
                                  QueueFilter(language="en"), QueueFilter(search="e")])
-def test_pages_after_an_item_are_the_pages_at_an_offset(
+def test_pages_after_and_before_an_item_are_the_pages_at_an_offset(
         db: Database, items: dict[str, int], flt: QueueFilter,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keyset pages (after the last item shown) walk the same order as OFFSET pages,
-    through items with the same date and past the undated ones."""
+    """Keyset pages (after the last item shown, before the first) walk the same order as
+    OFFSET pages, through items with the same date and past the undated ones."""
     monkeypatch.setattr(queries, "SEARCH_PASS_ROWS", 1)  # a search pages in SQL too
     with db.session() as session:
         session.execute(update(Article).where(Article.id.in_([items["astana_en"], items["xss"]]))
@@ -205,8 +205,13 @@ def test_pages_after_an_item_are_the_pages_at_an_offset(
             if not result.has_next:
                 break
             after = result.items[-1].id
+        back, before = [], walked[-1]
+        for page in range(len(walked) - 1, 0, -1):  # and back, before the first item shown
+            result = queries.queue_page(session, flt, page, per_page=1, before=before)
+            assert result.has_next
+            back, before = [i.id for i in result.items] + back, result.items[0].id
         batched = [i.id for i in queries.iter_queue(session, flt, batch=1)]
-    assert walked == whole == batched and len(whole) >= 2
+    assert walked == whole == batched == [*back, walked[-1]] and len(whole) >= 2
 
 
 def test_filter_options_list_every_value_once(db: Database, items: dict[str, int]) -> None:

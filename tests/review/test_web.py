@@ -39,6 +39,10 @@ def test_pagination(client: TestClient, items: dict[str, int]) -> None:
     followed = client.get(f"/?per=3&page=2&after={row_ids(first)[-1]}").text
     assert row_ids(followed) == row_ids(second) and "page 2 of 2" in followed
     assert 'rel="prev" href="/?per=3&amp;page=1"' in second
+    third = client.get("/?per=1&page=3").text  # further back: before the first item shown
+    assert f'rel="prev" href="/?per=1&amp;page=2&amp;before={row_ids(third)[0]}"' in third
+    back = client.get(f"/?per=1&page=2&before={row_ids(third)[0]}").text
+    assert row_ids(back) == row_ids(client.get("/?per=1&page=2").text)
     assert client.get("/?after=x").status_code == 400
 
 

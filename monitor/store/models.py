@@ -169,7 +169,9 @@ class Article(Base):
     # The review queue's views (one state, source or language, newest first) read one of
     # these indexes in order and stop after one page, instead of sorting every item there.
     # The state's also holds source and language: its capped counts filter on them without
-    # reading article rows.
+    # reading article rows. It serves every lookup by state (no index on the state alone:
+    # SQLite would take one for its id order and read every item of the state to find the
+    # undated ones at the end of the queue).
     __table_args__ = (
         Index(
             "ix_articles_state_published", "review_state", "published_at", "source_key", "language"
@@ -201,7 +203,7 @@ class Article(Base):
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
-    review_state: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    review_state: Mapped[str] = mapped_column(String(20), default="new")  # index: below
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

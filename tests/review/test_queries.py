@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from monitor.review import queries
 from monitor.review.queries import QueueFilter
@@ -221,3 +223,47 @@ def test_filter_options_list_every_value_once(db: Database, items: dict[str, int
     assert options.rules == ["astana", "chemical", "chlorine", "white_helmets"]
     assert options.languages == ["ar", "en"]
     assert options.severities == ["critical", "high", "medium", "low"]
+
+
+@pytest.mark.parametrize("flt", [
+    QueueFilter(state="new"), QueueFilter(), QueueFilter(source="state_dept"),
+    QueueFilter(state="escalated", source="state_dept"),
+    QueueFilter(language="ar"), QueueFilter(state="new", source="state_dept", language="en"),
+    QueueFilter(rule="chlorine", severity="critical"),
+    QueueFilter(language="en", since=date(2026, 11, 1), until=date(2026, 11, 30)),
+])
+def test_queue_views_walk_an_index_in_date_order(
+        db: Database, items: dict[str, int], flt: QueueFilter) -> None:
+    """No statement behind a queue page sorts or scans the articles: each walks one index
+    in date order and stops (SQLite has no statistics here, so the plan is the same with
+    five items as with a million)."""
+    if not db.is_sqlite:
+        pytest.skip("SQLite's plans; PostgreSQL plans by its statistics")
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, sql: str, params: Any, *_: Any) -> None:
+        statements.append((sql, params))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        with db.session() as session:
+            queries.queue_page(session, flt, page=2, per_page=1, after=items["chlorine_en"])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    with db.engine.connect() as conn:
+        explained = [(sql, " / ".join(row[3] for row in conn.exec_driver_sql(
+                         f"EXPLAIN QUERY PLAN {sql}", params)))
+                     for sql, params in statements if "FROM articles" in sql]
+    plans = [plan for _, plan in explained]
+    # a count per state, each from an index of the state that holds source and language
+    counts = [plan for sql, plan in explained if "count(*)" in sql]
+    assert len(counts) == len(queries.STATES)
+    assert all(re.search(r"COVERING INDEX ix_articles_(review_state|state_published) "
+                         r"\(review_state=", plan) for plan in counts)
+    pages = [plan for sql, plan in explained if "ORDER BY articles.published_at" in sql]
+    if flt.state:  # the state leads: its index, not that of a source or language it holds
+        assert "INDEX ix_articles_state_published (review_state=? AND published_at" in pages[0]
+    # "RIGHT PART OF ORDER BY": ids sorted among items of one same instant, as they stream
+    sorts = [p for p in plans if re.search(r"TEMP B-TREE FOR (?!RIGHT PART)", p)]
+    scans = [p for p in plans if re.search(r"SCAN articles(?! USING)", p)]
+    assert sorts == scans == []

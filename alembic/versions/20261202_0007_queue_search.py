@@ -1,9 +1,10 @@
 """queue at a million items: search on the database's text index (FTS5 trigrams on SQLite,
-pg_trgm on PostgreSQL), source and language views on indexes in date order
+pg_trgm on PostgreSQL); state, source and language views on indexes in date order
 
-Neither can be said in the models (SQLAlchemy has no FTS5 table, and a GIN trigram index
-declared there would become a B-tree on SQLite), so both are written out here and left out
-of the models comparison by name (`monitor.store.models.SEARCH_INDEX_NAMES`).
+The text index cannot be said in the models (SQLAlchemy has no FTS5 table, and a GIN
+trigram index declared there would become a B-tree on SQLite), so it is written out here
+and left out of the models comparison by name (`monitor.store.models.SEARCH_INDEX_NAMES`);
+the other indexes are in the models.
 
 SQLite: `articles_fts` indexes `articles.search_text` (external content: the text is not
 stored twice) with the trigram tokenizer and `detail=none` (row ids only, no positions:

@@ -42,6 +42,10 @@ MAX_NEAR_HITS = 200  # per side of a `near` clause
 _SPACES = re.compile(r"\s+")
 
 
+# what a hit gives its rule: ("terms",), ("near", clause, side), ("all", group), ("none",)
+_Mark = tuple[str | int, ...]
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: fast
 class _Target:
     """One place a term is used: rule number, role (terms/all/none/near) and slot in it."""
@@ -52,14 +56,22 @@ class _Target:
     wildcard: bool
     definite: bool  # an Arabic term written with ال: the text must have ال (or لل) too
 
+    @property
+    def mark(self) -> _Mark:
+        return (self.role, *self.slot)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: a text's keys are put in a set
 class _Key:
     """An automaton value: what is needed to check a raw hit, precomputed for speed."""
 
     length: int
     arabic: bool
     wildcard: bool  # some target lets the word run on
+    # what a hit could give each rule (a trigger, a side of a near clause, an all group):
+    # the raw hits' marks decide which rules could fire before any hit is checked
+    marks: tuple[tuple[int, _Mark], ...]
+    rules: frozenset[int]  # every rule with a target here, exclusions included
     # the targets a hit counts for: as a whole word or running on (wildcards), with or
     # without the article before it (definite terms need it)
     whole: tuple[_Target, ...]
@@ -78,6 +90,8 @@ class _Key:
             len(key),
             is_arabic_word(key),
             any(t.wildcard for t in targets),
+            tuple(dict.fromkeys((t.rule, t.mark) for t in targets if t.role != "none")),
+            frozenset(t.rule for t in targets),
             chosen(False, False),
             chosen(False, True),
             chosen(True, False),
@@ -142,16 +156,25 @@ def _compile(rules: Sequence[Rule]) -> Any:
     return automaton
 
 
-def _hits(norm: Normalized, automaton: Any) -> dict[int, list[_Hit]]:
-    """The automaton's hits that stand at word boundaries, by rule. Python runs once per
-    raw hit, so the common cases (a word ending inside a longer word; a word starting
+def _could_fire(rule: Rule, marks: set[_Mark]) -> bool:
+    """Whether these marks (from raw hits, a superset of the true ones) could fire `rule`."""
+    triggered = ("terms",) in marks or any(
+        ("near", clause, 0) in marks and ("near", clause, 1) in marks
+        for clause in range(len(rule.near))
+    )
+    return triggered and all(("all", group) in marks for group in range(len(rule.all_)))
+
+
+def _hits(norm: Normalized, raw: list[tuple[int, _Key]]) -> dict[int, list[_Hit]]:
+    """The raw hits that stand at word boundaries, by rule. Python runs once per raw
+    hit, so the common cases (a word ending inside a longer word; a word starting
     after a space) are decided first, by one character test each."""
     text, joins = norm.text, norm.joins
     size = len(text)
     # where a join may stand among the proclitics before a term (then all starts are tried)
     near_join = {j + d for j in joins for d in range(MAX_PROCLITIC + 1)}
     by_rule: dict[int, list[_Hit]] = defaultdict(list)
-    for last, key in automaton.iter(text):
+    for last, key in raw:
         end = last + 1
         complete = end == size or not text[end].isalnum() or end in joins
         if not (complete or key.wildcard):
@@ -337,15 +360,32 @@ class RuleBook:
         if not text or not len(self._automaton):
             return []
         norm = normalize(text)
-        by_rule = _hits(norm, self._automaton)
+        raw: list[tuple[int, _Key]] = list(self._automaton.iter(norm.text))
+        keys = set(map(itemgetter(1), raw))
+        candidates = self._could_fire(keys, language)
+        if not candidates:
+            return []  # most texts: no hit is checked, no rule evaluated
+        if unwanted := {key for key in keys if key.rules.isdisjoint(candidates)}:
+            raw = [hit for hit in raw if hit[1] not in unwanted]
+        by_rule = _hits(norm, raw)
         matches = []
-        for index in sorted(by_rule):
-            rule = self.rules[index]
-            if not rule.applies_to(language):
-                continue
-            if (hits := _evaluate(rule, by_rule[index], norm)) is not None:
-                matches.append(_rule_match(rule, norm, hits))
+        for index in sorted(candidates):
+            if (hits := _evaluate(self.rules[index], by_rule[index], norm)) is not None:
+                matches.append(_rule_match(self.rules[index], norm, hits))
         return matches
+
+    def _could_fire(self, keys: set[_Key], language: str | None) -> set[int]:
+        """The rules that the raw hits of these keys could fire: the only ones whose hits
+        are worth checking (a term of the text is often in some rule's `all` or `near`)."""
+        marks: dict[int, set[_Mark]] = defaultdict(set)
+        for key in keys:
+            for rule, mark in key.marks:
+                marks[rule].add(mark)
+        return {
+            index
+            for index, found in marks.items()
+            if _could_fire(self.rules[index], found) and self.rules[index].applies_to(language)
+        }
 
 
 def _rule_match(rule: Rule, norm: Normalized, hits: list[_Hit]) -> RuleMatch:

@@ -301,3 +301,20 @@ def _categorise_astral(
 def _astral_category(cp: int) -> bytes:
     """`MARK_CLASS` takes in every astral character, `LETTER` the astral letters too."""
     return BOTH if re.fullmatch(LETTER, chr(cp)) else MARK
+
+
+# each BMP character, or a space for one that is not a letter or a digit (`str.isalnum`)
+_WORD_OR_SPACE = np.array(
+    [cp if chr(cp).isalnum() else ord(" ") for cp in range(_ASTRAL_INDEX)], "<u2"
+)
+
+
+def words_between_spaces(text: str) -> str | None:
+    """` text `, with a space at each end and for every character that is not a letter or
+    a digit (`str.isalnum`), so a word is always a space, the word, a space: the form in
+    which an automaton finds whole words by itself. None when the text has an astral
+    character (left to slower paths)."""
+    units = f" {text} ".encode("utf-16-le", "surrogatepass")
+    if len(units) != 2 * len(text) + 4:
+        return None
+    return _WORD_OR_SPACE.take(np.frombuffer(units, "<u2")).tobytes().decode("utf-16-le")

@@ -198,7 +198,7 @@ def _spaced_keys(plain: dict[str, _Key]) -> dict[str, _Word] | None:
     for key, value in plain.items():
         if (spaced := words_between_spaces(key)) is None:
             return None
-        written = None if spaced == f" {key} " else key  # then the text must be compared
+        written = None if key.isalnum() else key  # a space in spaced text may be another character
         readings = {
             (article, running_on): _Word(
                 value.marks, value.rules, ((len(key), running_on, written, targets),)
@@ -318,11 +318,10 @@ def _around_joins(norm: Normalized, longest: int) -> list[list[int]]:
 _Value = TypeVar("_Value", _Key, _Word)
 
 
-def _concerning(rules: set[int], raw: list[tuple[int, _Value]]) -> list[tuple[int, _Value]]:
-    """The raw hits of values that concern some of these rules."""
-    if unwanted := {value for _, value in raw if value.rules.isdisjoint(rules)}:
-        return [hit for hit in raw if hit[1] not in unwanted]
-    return raw
+def _without(
+    unwanted: set[_Key | _Word], raw: list[tuple[int, _Value]]
+) -> list[tuple[int, _Value]]:
+    return [hit for hit in raw if hit[1] not in unwanted] if unwanted else raw
 
 
 def _close(norm: Normalized, a: _Hit, b: _Hit, within: int) -> bool:
@@ -502,7 +501,7 @@ class RuleBook:
     ) -> tuple[set[int], dict[int, list[_Hit]]]:
         """The rules that could fire, and the hits (at word boundaries) by rule."""
         automaton = self._spaced if quick else None
-        spaced = None if automaton is None else words_between_spaces(norm.text)
+        spaced = "" if automaton is None else words_between_spaces(norm.text)
         words: list[tuple[int, _Word]] = []
         if automaton is None or spaced is None:
             careful: list[tuple[int, _Key]] = list(self._automaton.iter(norm.text))
@@ -516,8 +515,9 @@ class RuleBook:
         values = {*map(itemgetter(1), words), *map(itemgetter(1), careful)}
         if not (candidates := self._could_fire(values, language)):
             return candidates, {}  # most texts: no hit is checked, no rule evaluated
-        by_rule = _word_hits(norm, spaced or "", _concerning(candidates, words))
-        for index, hits in _hits(norm, _concerning(candidates, careful)).items():
+        unwanted = {value for value in values if value.rules.isdisjoint(candidates)}
+        by_rule = _word_hits(norm, spaced or "", _without(unwanted, words))
+        for index, hits in _hits(norm, _without(unwanted, careful)).items():
             known = set(by_rule[index])  # found by both paths when no join was needed
             by_rule[index] += [hit for hit in hits if hit not in known]
         return candidates, by_rule

@@ -157,27 +157,28 @@ class OffsetMap:
 
 class DropMap:
     """Maps an index in a text whose DROPPED characters were cut out back to the text they
-    were cut from: the kept characters' positions, found on first use (in numpy) from the
-    categories before the cut. Cheaper than an OffsetMap's pieces when tanween and
-    shadda are cut from every other line."""
+    were cut from, by the drops themselves (found on first use, in numpy, from the
+    categories before the cut): a text has a few dozen drops (tanween, shadda) and
+    thousands of kept characters, and only a hit's ends are ever mapped."""
 
-    __slots__ = ("_before_drop", "_kept")
+    __slots__ = ("_before_drop", "_kept_before")
 
     def __init__(self, before_drop: bytes) -> None:
         self._before_drop = before_drop
-        self._kept: chars.Positions | None = None
+        self._kept_before: list[int] | None = None
 
-    def _positions(self) -> chars.Positions:
-        if self._kept is None:
-            self._kept = chars.kept_positions(self._before_drop)
-        return self._kept
+    def _drops(self) -> list[int]:
+        """For each drop, how many kept characters come before it (non-decreasing)."""
+        if self._kept_before is None:
+            self._kept_before = chars.kept_before_drops(self._before_drop)
+        return self._kept_before
 
     def __call__(self, index: int) -> int:
-        kept = self._positions()
-        return int(kept[index]) if index < len(kept) else len(self._before_drop)
+        # the kept character `index` comes after every drop with at most `index` before it
+        return index + bisect_right(self._drops(), index)
 
     def as_list(self) -> list[int]:
-        return self._positions().tolist()  # type: ignore[no-any-return]
+        return chars.kept_positions(self._before_drop).tolist()  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)

@@ -255,6 +255,22 @@ def kept_positions(before_drop: bytes) -> Positions:
     return np.flatnonzero(np.frombuffer(before_drop, np.uint8) != ord(DROPPED))
 
 
+_FEW_DROPS = 100  # up to this many, a loop of substring searches beats six numpy calls
+
+
+def kept_before_drops(before_drop: bytes) -> list[int]:
+    """For each DROPPED character, how many kept characters stand before it."""
+    kept_before: list[int] = []
+    at = before_drop.find(DROPPED)
+    while at != -1:
+        if len(kept_before) == _FEW_DROPS:  # a text with every letter vowelled
+            drops = np.flatnonzero(np.frombuffer(before_drop, np.uint8) == ord(DROPPED))
+            return (drops - np.arange(len(drops))).tolist()  # type: ignore[no-any-return]
+        kept_before.append(at - len(kept_before))
+        at = before_drop.find(DROPPED, at + 1)
+    return kept_before
+
+
 def one_letter_words(categories: bytes) -> list[int]:
     """Where a letter stands with no letter on either side."""
     letters = np.frombuffer(SPACE + categories + SPACE, np.uint8) >= ord(ASCII_LETTER)

@@ -234,13 +234,22 @@ def _merged(one: _Word, other: _Word) -> _Word:
     return _Word(marks, one.rules | other.rules, (*one.readings, *other.readings))
 
 
-def _could_fire(rule: Rule, marks: set[_Mark]) -> bool:
-    """Whether these marks (from raw hits, a superset of the true ones) could fire `rule`."""
-    triggered = ("terms",) in marks or any(
-        ("near", clause, 0) in marks and ("near", clause, 1) in marks
-        for clause in range(len(rule.near))
-    )
-    return triggered and all(("all", group) in marks for group in range(len(rule.all_)))
+_TERMS: _Mark = ("terms",)
+# what a rule needs to fire: both sides of some near clause (or a term), and every all group
+_Needs = tuple[tuple[tuple[_Mark, _Mark], ...], frozenset[_Mark]]
+
+
+def _needs(rule: Rule) -> _Needs:
+    sides = tuple((("near", c, 0), ("near", c, 1)) for c in range(len(rule.near)))
+    return sides, frozenset(("all", group) for group in range(len(rule.all_)))
+
+
+def _could_fire(needs: _Needs, marks: set[_Mark]) -> bool:
+    """Whether these marks (from raw hits, a superset of the true ones) could fire a rule."""
+    sides, groups = needs
+    if _TERMS not in marks and not any(a in marks and b in marks for a, b in sides):
+        return False
+    return marks.issuperset(groups)
 
 
 def _hits(norm: Normalized, raw: list[tuple[int, _Key]]) -> dict[int, list[_Hit]]:
@@ -423,7 +432,9 @@ def _evaluate(rule: Rule, hits: list[_Hit], norm: Normalized) -> list[_Hit] | No
     if roles["none"]:
         for role in ("terms", "near", "all"):
             roles[role] = _outside(roles[role], roles["none"])
-    triggers = roles["terms"] + list(_near_hits(rule, roles["near"], norm))
+    triggers = roles["terms"] + (
+        list(_near_hits(rule, roles["near"], norm)) if roles["near"] else []
+    )
     if not triggers:
         return None
     groups = [[h for h in roles["all"] if h[2].slot == (g,)] for g in range(len(rule.all_))]
@@ -478,6 +489,7 @@ class RuleBook:
         spaced = _spaced_keys(plain)
         self._spaced = None if spaced is None else _automaton(spaced)
         self._longest = max(map(len, plain), default=0)
+        self._needs = [_needs(rule) for rule in self.rules]
 
     @classmethod
     def load(cls, folders: Folders) -> RuleBook:
@@ -543,7 +555,7 @@ class RuleBook:
         return {
             index
             for index, found in marks.items()
-            if _could_fire(self.rules[index], found) and self.rules[index].applies_to(language)
+            if _could_fire(self._needs[index], found) and self.rules[index].applies_to(language)
         }
 
 

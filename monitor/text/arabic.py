@@ -391,7 +391,8 @@ def _stem_english(
 ) -> tuple[str, OffsetMap, frozenset[int]]:
     """Stage 3: Latin words lower-cased and stemmed. Each spelling is stemmed once
     (`_english_spelling` remembers) and the words are replaced in one batch; the edits
-    record where a tail changed, so every kept letter still maps to itself."""
+    record where a tail changed, so every kept letter still maps to itself. They are
+    listed (a Python step per word) only when the map is used or joins must move."""
     if chars.ASCII_LETTER not in categories:
         return text, OffsetMap((), len(text)), joins
     if categories.count(chars.ASCII_LETTER) * 4 > len(categories):
@@ -400,14 +401,17 @@ def _stem_english(
         pieces = _split_at(text, [m.span() for m in _LATIN_RUNS.finditer(categories)])
     words = pieces[1::2]
     spellings = list(map(_english_spelling, words))
-    ends = islice(accumulate(map(len, pieces)), 1, None, 2)  # where each word ends in `text`
-    edits: list[Edit] = [
+    ends = list(islice(accumulate(map(len, pieces)), 1, None, 2))  # each word's end in `text`
+    edits: Iterable[Edit] = (
         (end - len(word) + keep, end, tail)
         for end, word, (_, keep, tail) in zip(ends, words, spellings, strict=True)
         if tail >= 0
-    ]
+    )
+    if joins:
+        edits = list(edits)
+        joins = _shift(joins, edits)
     pieces[1::2] = map(itemgetter(0), spellings)
-    return "".join(pieces), OffsetMap(edits, len(text)), _shift(joins, edits)
+    return "".join(pieces), OffsetMap(edits, len(text)), joins
 
 
 @lru_cache(maxsize=1 << 16)

@@ -539,7 +539,9 @@ class RuleBook:
         if not (candidates := self._could_fire(values, language)):
             return candidates, {}  # most texts: no hit is checked, no rule evaluated
         unwanted = {value for value in values if value.rules.isdisjoint(candidates)}
-        by_rule = _word_hits(norm, spaced or "", _without(unwanted, words))
+        by_rule = (
+            _word_hits(norm, spaced, _without(unwanted, words)) if spaced else defaultdict(list)
+        )
         for index, hits in _hits(norm, _without(unwanted, careful)).items():
             known = set(by_rule[index])  # found by both paths when no join was needed
             by_rule[index] += [hit for hit in hits if hit not in known]

@@ -1,9 +1,20 @@
-"""Match a rule book against a text: one Aho-Corasick pass over the normalised text.
+"""Match a rule book against a text: Aho-Corasick over the normalised text, compiled once.
 
-Every term of every rule is one key of a single automaton, compiled once per rule book.
-A hit counts only at word boundaries: an Arabic term may carry proclitics (و ف ب ك ل ال),
-a term ending in `*` may run on into a suffix. Hits are mapped back to the original text,
-so spans, terms and snippets show what the writer wrote, obfuscation included.
+Every term of every rule is a key of two automata. A hit counts only at word boundaries:
+an Arabic term may carry proclitics (و ف ب ك ل ال), a term ending in `*` may run on into a
+suffix, and a "join" (punctuation removed between letters) may also end or begin a word.
+- The spaced automaton holds each term as a whole word between spaces (` وبالكيماوي `),
+  once per proclitic it may take, and as the start of a word for `*` terms; it runs over
+  the text with a space for every character that is not a letter or a digit, so its hits
+  are the true hits and need no check in Python (the terms of `near` and `all` lists are
+  ordinary words, hit dozens of times per article). The price is memory: a copy of the
+  Arabic terms per proclitic, about 8 MB per 1,000 terms.
+- The careful automaton holds the bare terms and each raw hit is checked in Python; it
+  runs only around joins, where a word may start or end without a space (and over the
+  texts spacing cannot take), and gives the same hits as the spaced one elsewhere.
+Only the rules the raw hits could fire are evaluated. Hits are mapped back to the
+original text, so spans, terms and snippets show what the writer wrote, obfuscation
+included.
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import takewhile
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 import ahocorasick
 
@@ -24,6 +35,7 @@ from monitor.domain import RuleMatch, Span
 from monitor.rules.loader import Folders, load_rules
 from monitor.rules.schema import FieldPath, Rule, parse_term
 from monitor.text.arabic import Normalized, normalize
+from monitor.text.characters import words_between_spaces
 from monitor.text.tokens import (
     ARTICLE,
     DEFINITE_PROCLITICS,
@@ -42,6 +54,10 @@ MAX_NEAR_HITS = 200  # per side of a `near` clause
 _SPACES = re.compile(r"\s+")
 
 
+# what a hit gives its rule: ("terms",), ("near", clause, side), ("all", group), ("none",)
+_Mark = tuple[str | int, ...]
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: fast
 class _Target:
     """One place a term is used: rule number, role (terms/all/none/near) and slot in it."""
@@ -52,20 +68,33 @@ class _Target:
     wildcard: bool
     definite: bool  # an Arabic term written with ال: the text must have ال (or لل) too
 
+    @property
+    def mark(self) -> _Mark:
+        return (self.role, *self.slot)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: a text's keys are put in a set
 class _Key:
     """An automaton value: what is needed to check a raw hit, precomputed for speed."""
 
     length: int
     arabic: bool
     wildcard: bool  # some target lets the word run on
+    # what a hit could give each rule (a trigger, a side of a near clause, an all group):
+    # the raw hits' marks decide which rules could fire before any hit is checked
+    marks: tuple[tuple[int, _Mark], ...]
+    rules: frozenset[int]  # every rule with a target here, exclusions included
     # the targets a hit counts for: as a whole word or running on (wildcards), with or
     # without the article before it (definite terms need it)
     whole: tuple[_Target, ...]
     whole_with_article: tuple[_Target, ...]
     running_on: tuple[_Target, ...]
     running_on_with_article: tuple[_Target, ...]
+
+    def targets(self, running_on: bool, article: bool) -> tuple[_Target, ...]:
+        if running_on:
+            return self.running_on_with_article if article else self.running_on
+        return self.whole_with_article if article else self.whole
 
     @classmethod
     def of(cls, key: str, targets: list[_Target]) -> _Key:
@@ -78,6 +107,8 @@ class _Key:
             len(key),
             is_arabic_word(key),
             any(t.wildcard for t in targets),
+            tuple(dict.fromkeys((t.rule, t.mark) for t in targets if t.role != "none")),
+            frozenset(t.rule for t in targets),
             chosen(False, False),
             chosen(False, True),
             chosen(True, False),
@@ -127,31 +158,110 @@ _FREQUENT_FIRST = {
 }
 
 
-def _by_letter_frequency(key: str) -> list[int]:
-    return [_FREQUENT_FIRST.get(c, len(_FREQUENT_FIRST)) for c in key]
+class _Ranks(dict[int, str]):
+    """A `str.translate` table from each letter to its rank (every other letter last), so
+    keys sort by frequency in C: hundreds of thousands in a spaced automaton."""
+
+    def __missing__(self, letter: int) -> str:
+        return chr(len(self))
 
 
-def _compile(rules: Sequence[Rule]) -> Any:
+_RANKS = _Ranks({ord(c): chr(i) for c, i in _FREQUENT_FIRST.items()})
+
+
+def _by_letter_frequency(key: str) -> str:
+    return key.translate(_RANKS)
+
+
+def _automaton(values: dict[str, Any]) -> Any:
     automaton = ahocorasick.Automaton()
-    keys = _keys(rules)
-    for key in sorted(keys, key=_by_letter_frequency):
-        if key:
-            automaton.add_word(key, _Key.of(key, keys[key]))
+    for key in sorted(values, key=_by_letter_frequency):
+        automaton.add_word(key, values[key])
     if len(automaton):
         automaton.make_automaton()
     return automaton
 
 
-def _hits(norm: Normalized, automaton: Any) -> dict[int, list[_Hit]]:
-    """The automaton's hits that stand at word boundaries, by rule. Python runs once per
-    raw hit, so the common cases (a word ending inside a longer word; a word starting
+# (length of the term, whether it runs on, the term to compare when spacing changed it
+# (`a b` is also `a، b` spaced), the targets it counts for)
+_Reading = tuple[int, bool, str | None, tuple[_Target, ...]]
+
+
+@dataclass(frozen=True, eq=False)
+class _Word:
+    """A value of the spaced automaton, whose keys are a term as a whole word between
+    spaces (` وبالكيماوي `) or as the start of one (` وبالكيماوي`), with each proclitic;
+    one value serves every proclitic (the word's start is the space before it)."""
+
+    marks: tuple[tuple[int, _Mark], ...]
+    rules: frozenset[int]
+    readings: tuple[_Reading, ...]
+
+
+_ARABIC_PREFIXES = sorted(PROCLITICS)
+
+
+def _spaced_keys(plain: dict[str, _Key]) -> dict[str, _Word] | None:
+    """Every key with its word delimiters and each proclitic it may take: a hit of one of
+    these is a hit at word boundaries, with no check in Python (see `_word_hits`). None
+    if a key has an astral character (such a book always takes the careful path)."""
+    words: dict[str, _Word] = {}
+    for key, value in plain.items():
+        if (spaced := words_between_spaces(key)) is None:
+            return None
+        written = None if key.isalnum() else key  # a space in spaced text may be another character
+        readings = {
+            (article, running_on): _Word(
+                value.marks, value.rules, ((len(key), running_on, written, targets),)
+            )
+            for article in (False, True)
+            for running_on in (False, True)
+            if (targets := value.targets(running_on, article))
+        }
+        for prefix in _ARABIC_PREFIXES if value.arabic else [""]:
+            article = prefix in DEFINITE_PROCLITICS
+            for running_on in (False, True):
+                if word := readings.get((article, running_on)):
+                    delimited = f" {prefix}{spaced[1:-1] if running_on else spaced[1:]}"
+                    known = words.get(delimited)
+                    words[delimited] = word if known is None else _merged(known, word)
+    return words
+
+
+def _merged(one: _Word, other: _Word) -> _Word:
+    """Two keys rarely make the same spaced key (و + قصف and وقصف): it has both readings."""
+    marks = tuple(dict.fromkeys((*one.marks, *other.marks)))
+    return _Word(marks, one.rules | other.rules, (*one.readings, *other.readings))
+
+
+_TERMS: _Mark = ("terms",)
+# what a rule needs to fire: both sides of some near clause (or a term), and every all group
+_Needs = tuple[tuple[tuple[_Mark, _Mark], ...], frozenset[_Mark]]
+
+
+def _needs(rule: Rule) -> _Needs:
+    sides = tuple((("near", c, 0), ("near", c, 1)) for c in range(len(rule.near)))
+    return sides, frozenset(("all", group) for group in range(len(rule.all_)))
+
+
+def _could_fire(needs: _Needs, marks: set[_Mark]) -> bool:
+    """Whether these marks (from raw hits, a superset of the true ones) could fire a rule."""
+    sides, groups = needs
+    if _TERMS not in marks and not any(a in marks and b in marks for a, b in sides):
+        return False
+    return marks.issuperset(groups)
+
+
+def _hits(norm: Normalized, raw: list[tuple[int, _Key]]) -> dict[int, list[_Hit]]:
+    """The raw hits that stand at word boundaries, by rule. Python runs once per raw
+    hit, so the common cases (a word ending inside a longer word; a word starting
     after a space) are decided first, by one character test each."""
     text, joins = norm.text, norm.joins
     size = len(text)
     # where a join may stand among the proclitics before a term (then all starts are tried)
     near_join = {j + d for j in joins for d in range(MAX_PROCLITIC + 1)}
     by_rule: dict[int, list[_Hit]] = defaultdict(list)
-    for last, key in automaton.iter(text):
+    for last, key in raw:
         end = last + 1
         complete = end == size or not text[end].isalnum() or end in joins
         if not (complete or key.wildcard):
@@ -174,15 +284,64 @@ def _hits(norm: Normalized, automaton: Any) -> dict[int, list[_Hit]]:
             else:
                 prefix = found
                 start -= len(found)
-        article = prefix in DEFINITE_PROCLITICS
-        if complete:
-            targets = key.whole_with_article if article else key.whole
-        else:
+        if not complete:
             end = word_end(text, end, joins)
-            targets = key.running_on_with_article if article else key.running_on
-        for target in targets:
+        for target in key.targets(not complete, prefix in DEFINITE_PROCLITICS):
             by_rule[target.rule].append((start, end, target))
     return by_rule
+
+
+def _word_hits(
+    norm: Normalized, spaced: str, raw: list[tuple[int, _Word]]
+) -> dict[int, list[_Hit]]:
+    """The spaced automaton's hits, by rule: each is a term at word boundaries already.
+    `spaced` has one more character in front, so a term ending before spaced[i] ends
+    before text[i - 1], and the word starts at the space before the term's proclitic.
+    A key that runs on counts only when the word does run on (a whole word is the other
+    key's hit); one that spacing changed is compared with the text."""
+    text, joins = norm.text, norm.joins
+    size = len(text)
+    by_rule: dict[int, list[_Hit]] = defaultdict(list)
+    for last, word in raw:
+        for length, running_on, written, targets in word.readings:
+            if not running_on:
+                end = last - 1
+            elif last == size or not text[last].isalnum():
+                continue
+            else:
+                end = last
+            term = end - length
+            if written is not None and text[term:end] != written:
+                continue
+            start = spaced.rfind(" ", 0, term + 1)
+            if running_on:
+                end = word_end(text, end, joins)
+            for target in targets:
+                by_rule[target.rule].append((start, end, target))
+    return by_rule
+
+
+def _around_joins(norm: Normalized, longest: int) -> list[list[int]]:
+    """Where a hit may need a join (a term ending at one, or starting there with its
+    proclitic), overlapping stretches merged: only there does the careful path run."""
+    windows: list[list[int]] = []
+    for join in sorted(norm.joins):
+        start = max(0, join - longest)
+        end = min(len(norm.text), join + MAX_PROCLITIC + longest)
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
+    return windows
+
+
+_Value = TypeVar("_Value", _Key, _Word)
+
+
+def _without(
+    unwanted: set[_Key | _Word], raw: list[tuple[int, _Value]]
+) -> list[tuple[int, _Value]]:
+    return [hit for hit in raw if hit[1] not in unwanted] if unwanted else raw
 
 
 def _close(norm: Normalized, a: _Hit, b: _Hit, within: int) -> bool:
@@ -192,6 +351,9 @@ def _close(norm: Normalized, a: _Hit, b: _Hit, within: int) -> bool:
     return words_from(norm.text, norm.joins, end, start + 1, within + 1) <= within + 1
 
 
+_SPAN = itemgetter(0, 1)
+
+
 def _near_hits(rule: Rule, hits: list[_Hit], norm: Normalized) -> set[_Hit]:
     """The hits of each `near` clause that have a partner on the other side close enough."""
     found: set[_Hit] = set()
@@ -199,7 +361,9 @@ def _near_hits(rule: Rule, hits: list[_Hit], norm: Normalized) -> set[_Hit]:
         # Only the first hits of each side are looked at: a page repeating a term 50,000
         # times must not cost that much.
         sides = [
-            [h for h in hits if h[2].slot == (clause_index, side)][:MAX_NEAR_HITS]
+            sorted((h for h in hits if h[2].slot == (clause_index, side)), key=_SPAN)[
+                :MAX_NEAR_HITS
+            ]
             for side in (0, 1)
         ]
         found.update(_with_close_partner(norm, sides[0], sides[1], clause.within))
@@ -268,7 +432,9 @@ def _evaluate(rule: Rule, hits: list[_Hit], norm: Normalized) -> list[_Hit] | No
     if roles["none"]:
         for role in ("terms", "near", "all"):
             roles[role] = _outside(roles[role], roles["none"])
-    triggers = roles["terms"] + list(_near_hits(rule, roles["near"], norm))
+    triggers = roles["terms"] + (
+        list(_near_hits(rule, roles["near"], norm)) if roles["near"] else []
+    )
     if not triggers:
         return None
     groups = [[h for h in roles["all"] if h[2].slot == (g,)] for g in range(len(rule.all_))]
@@ -318,7 +484,12 @@ class RuleBook:
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules: list[Rule] = list(rules)
-        self._automaton = _compile(self.rules)
+        plain = {key: _Key.of(key, targets) for key, targets in _keys(self.rules).items() if key}
+        self._automaton = _automaton(plain)
+        spaced = _spaced_keys(plain)
+        self._spaced = None if spaced is None else _automaton(spaced)
+        self._longest = max(map(len, plain), default=0)
+        self._needs = [_needs(rule) for rule in self.rules]
 
     @classmethod
     def load(cls, folders: Folders) -> RuleBook:
@@ -336,16 +507,58 @@ class RuleBook:
         """Rules that match `text`, in book order; spans index `text` itself."""
         if not text or not len(self._automaton):
             return []
-        norm = normalize(text)
-        by_rule = _hits(norm, self._automaton)
+        return self._match(normalize(text), language, quick=True)
+
+    def _match(self, norm: Normalized, language: str | None, quick: bool) -> list[RuleMatch]:
+        """`quick`: the spaced automaton, and the careful one only around joins (False:
+        the careful one over the whole text; both give the same matches)."""
+        candidates, by_rule = self._hits(norm, language, quick)
         matches = []
-        for index in sorted(by_rule):
-            rule = self.rules[index]
-            if not rule.applies_to(language):
-                continue
-            if (hits := _evaluate(rule, by_rule[index], norm)) is not None:
-                matches.append(_rule_match(rule, norm, hits))
+        for index in sorted(candidates):
+            if (hits := _evaluate(self.rules[index], by_rule[index], norm)) is not None:
+                matches.append(_rule_match(self.rules[index], norm, hits))
         return matches
+
+    def _hits(
+        self, norm: Normalized, language: str | None, quick: bool
+    ) -> tuple[set[int], dict[int, list[_Hit]]]:
+        """The rules that could fire, and the hits (at word boundaries) by rule."""
+        automaton = self._spaced if quick else None
+        spaced = "" if automaton is None else words_between_spaces(norm.text)
+        words: list[tuple[int, _Word]] = []
+        if automaton is None or spaced is None:
+            careful: list[tuple[int, _Key]] = list(self._automaton.iter(norm.text))
+        else:
+            words = list(automaton.iter(spaced))
+            careful = [
+                hit
+                for start, end in _around_joins(norm, self._longest)
+                for hit in self._automaton.iter(norm.text, start, end)
+            ]
+        values = {*map(itemgetter(1), words), *map(itemgetter(1), careful)}
+        if not (candidates := self._could_fire(values, language)):
+            return candidates, {}  # most texts: no hit is checked, no rule evaluated
+        unwanted = {value for value in values if value.rules.isdisjoint(candidates)}
+        by_rule = (
+            _word_hits(norm, spaced, _without(unwanted, words)) if spaced else defaultdict(list)
+        )
+        for index, hits in _hits(norm, _without(unwanted, careful)).items():
+            known = set(by_rule[index])  # found by both paths when no join was needed
+            by_rule[index] += [hit for hit in hits if hit not in known]
+        return candidates, by_rule
+
+    def _could_fire(self, keys: set[_Key | _Word], language: str | None) -> set[int]:
+        """The rules that the raw hits of these keys could fire: the only ones whose hits
+        are worth checking (a term of the text is often in some rule's `all` or `near`)."""
+        marks: dict[int, set[_Mark]] = defaultdict(set)
+        for key in keys:
+            for rule, mark in key.marks:
+                marks[rule].add(mark)
+        return {
+            index
+            for index, found in marks.items()
+            if _could_fire(self._needs[index], found) and self.rules[index].applies_to(language)
+        }
 
 
 def _rule_match(rule: Rule, norm: Normalized, hits: list[_Hit]) -> RuleMatch:

@@ -157,27 +157,28 @@ class OffsetMap:
 
 class DropMap:
     """Maps an index in a text whose DROPPED characters were cut out back to the text they
-    were cut from: the kept characters' positions, found on first use (in numpy) from the
-    categories before the cut. Cheaper than an OffsetMap's pieces when tanween and
-    shadda are cut from every other line."""
+    were cut from, by the drops themselves (found on first use, in numpy, from the
+    categories before the cut): a text has a few dozen drops (tanween, shadda) and
+    thousands of kept characters, and only a hit's ends are ever mapped."""
 
-    __slots__ = ("_before_drop", "_kept")
+    __slots__ = ("_before_drop", "_kept_before")
 
     def __init__(self, before_drop: bytes) -> None:
         self._before_drop = before_drop
-        self._kept: chars.Positions | None = None
+        self._kept_before: list[int] | None = None
 
-    def _positions(self) -> chars.Positions:
-        if self._kept is None:
-            self._kept = chars.kept_positions(self._before_drop)
-        return self._kept
+    def _drops(self) -> list[int]:
+        """For each drop, how many kept characters come before it (non-decreasing)."""
+        if self._kept_before is None:
+            self._kept_before = chars.kept_before_drops(self._before_drop)
+        return self._kept_before
 
     def __call__(self, index: int) -> int:
-        kept = self._positions()
-        return int(kept[index]) if index < len(kept) else len(self._before_drop)
+        # the kept character `index` comes after every drop with at most `index` before it
+        return index + bisect_right(self._drops(), index)
 
     def as_list(self) -> list[int]:
-        return self._positions().tolist()  # type: ignore[no-any-return]
+        return chars.kept_positions(self._before_drop).tolist()  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -390,7 +391,8 @@ def _stem_english(
 ) -> tuple[str, OffsetMap, frozenset[int]]:
     """Stage 3: Latin words lower-cased and stemmed. Each spelling is stemmed once
     (`_english_spelling` remembers) and the words are replaced in one batch; the edits
-    record where a tail changed, so every kept letter still maps to itself."""
+    record where a tail changed, so every kept letter still maps to itself. They are
+    listed (a Python step per word) only when the map is used or joins must move."""
     if chars.ASCII_LETTER not in categories:
         return text, OffsetMap((), len(text)), joins
     if categories.count(chars.ASCII_LETTER) * 4 > len(categories):
@@ -399,14 +401,17 @@ def _stem_english(
         pieces = _split_at(text, [m.span() for m in _LATIN_RUNS.finditer(categories)])
     words = pieces[1::2]
     spellings = list(map(_english_spelling, words))
-    ends = islice(accumulate(map(len, pieces)), 1, None, 2)  # where each word ends in `text`
-    edits: list[Edit] = [
+    ends = list(islice(accumulate(map(len, pieces)), 1, None, 2))  # each word's end in `text`
+    edits: Iterable[Edit] = (
         (end - len(word) + keep, end, tail)
         for end, word, (_, keep, tail) in zip(ends, words, spellings, strict=True)
         if tail >= 0
-    ]
+    )
+    if joins:
+        edits = list(edits)
+        joins = _shift(joins, edits)
     pieces[1::2] = map(itemgetter(0), spellings)
-    return "".join(pieces), OffsetMap(edits, len(text)), _shift(joins, edits)
+    return "".join(pieces), OffsetMap(edits, len(text)), joins
 
 
 @lru_cache(maxsize=1 << 16)

@@ -255,6 +255,22 @@ def kept_positions(before_drop: bytes) -> Positions:
     return np.flatnonzero(np.frombuffer(before_drop, np.uint8) != ord(DROPPED))
 
 
+_FEW_DROPS = 100  # up to this many, a loop of substring searches beats six numpy calls
+
+
+def kept_before_drops(before_drop: bytes) -> list[int]:
+    """For each DROPPED character, how many kept characters stand before it."""
+    kept_before: list[int] = []
+    at = before_drop.find(DROPPED)
+    while at != -1:
+        if len(kept_before) == _FEW_DROPS:  # a text with every letter vowelled
+            drops = np.flatnonzero(np.frombuffer(before_drop, np.uint8) == ord(DROPPED))
+            return (drops - np.arange(len(drops))).tolist()  # type: ignore[no-any-return]
+        kept_before.append(at - len(kept_before))
+        at = before_drop.find(DROPPED, at + 1)
+    return kept_before
+
+
 def one_letter_words(categories: bytes) -> list[int]:
     """Where a letter stands with no letter on either side."""
     letters = np.frombuffer(SPACE + categories + SPACE, np.uint8) >= ord(ASCII_LETTER)
@@ -301,3 +317,20 @@ def _categorise_astral(
 def _astral_category(cp: int) -> bytes:
     """`MARK_CLASS` takes in every astral character, `LETTER` the astral letters too."""
     return BOTH if re.fullmatch(LETTER, chr(cp)) else MARK
+
+
+# each BMP character, or a space for one that is not a letter or a digit (`str.isalnum`)
+_WORD_OR_SPACE = np.array(
+    [cp if chr(cp).isalnum() else ord(" ") for cp in range(_ASTRAL_INDEX)], "<u2"
+)
+
+
+def words_between_spaces(text: str) -> str | None:
+    """` text `, with a space at each end and for every character that is not a letter or
+    a digit (`str.isalnum`), so a word is always a space, the word, a space: the form in
+    which an automaton finds whole words by itself. None when the text has an astral
+    character (left to slower paths)."""
+    units = f" {text} ".encode("utf-16-le", "surrogatepass")
+    if len(units) != 2 * len(text) + 4:
+        return None
+    return _WORD_OR_SPACE.take(np.frombuffer(units, "<u2")).tobytes().decode("utf-16-le")

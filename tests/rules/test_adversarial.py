@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from monitor.rules import BUILTIN_RULES, Rule, RuleBook
+from monitor.text.arabic import normalize
 
 BOOK = RuleBook.load(BUILTIN_RULES)
 CORPUS = [
@@ -50,7 +51,9 @@ def _middle(insert: str) -> Callable[[str], str]:
 
 
 def _per_letter(mark_ar: str, mark_latin: str) -> Callable[[str], str]:
-    return lambda w: "".join(c + (mark_ar if arabic(c) else mark_latin) if c.isalpha() else c for c in w)
+    return lambda w: "".join(
+        c + (mark_ar if arabic(c) else mark_latin) if c.isalpha() else c for c in w
+    )
 
 
 def _mapped(table: dict[str, str]) -> Callable[[str], str]:
@@ -124,16 +127,33 @@ def test_the_generator_covers_every_term_of_the_pack() -> None:
     assert len(CASES) > 100 and len(COMBINATIONS) > 150
 
 
-@pytest.mark.parametrize("names", COMBINATIONS, ids="+".join)
-def test_every_dodged_term_flags_its_rule(names: tuple[str, ...]) -> None:
-    missed, total = [], 0
+def dodged_terms(names: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """(rule id, a text with one of its terms dodged by the named tricks)."""
     for rule_id, term, frame in CASES:
         for written in with_proclitics(term.rstrip("*")):
             for filler in ("قال مصدر محلي إن", "A local source said") if arabic(term) else ("",):
-                text = f"{filler} {frame.format(dodge(written, names))} اليوم".strip()
-                total += 1
-                if rule_id not in {m.rule for m in BOOK.match(text)}:
-                    missed.append((rule_id, text))
+                yield rule_id, f"{filler} {frame.format(dodge(written, names))} اليوم".strip()
+
+
+def dodged_unrelated(names: tuple[str, ...]) -> Iterator[str]:
+    """The corpus dodged: every word, every other word, and neighbours glued then dodged."""
+    for sentence in CORPUS:
+        words = sentence.split(" ")
+        yield dodge(sentence, names)
+        yield " ".join(dodge(w, names) if i % 2 else w for i, w in enumerate(words))
+        yield " ".join(  # neighbours dodged together, written with no space between
+            dodge(a + b, names)
+            for a, b in itertools.zip_longest(words[::2], words[1::2], fillvalue="")
+        )
+
+
+@pytest.mark.parametrize("names", COMBINATIONS, ids="+".join)
+def test_every_dodged_term_flags_its_rule(names: tuple[str, ...]) -> None:
+    missed, total = [], 0
+    for rule_id, text in dodged_terms(names):
+        total += 1
+        if rule_id not in {m.rule for m in BOOK.match(text)}:
+            missed.append((rule_id, text))
     assert missed == [], f"recall {1 - len(missed) / total:.3f}; first misses: {missed[:5]}"
 
 
@@ -146,14 +166,21 @@ def test_the_corpus_is_unrelated_and_long_enough() -> None:
 @pytest.mark.parametrize("names", COMBINATIONS, ids="+".join)
 def test_the_same_dodges_on_unrelated_words_flag_nothing(names: tuple[str, ...]) -> None:
     false_hits = []
-    for sentence in CORPUS:
-        words = sentence.split(" ")
-        every = dodge(sentence, names)
-        alternate = " ".join(dodge(w, names) if i % 2 else w for i, w in enumerate(words))
-        pairs = " ".join(  # neighbours dodged together, written with no space between
-            dodge(a + b, names) for a, b in itertools.zip_longest(words[::2], words[1::2], fillvalue="")
-        )
-        for text in (every, alternate, pairs):
-            if found := BOOK.match(text):
-                false_hits.append((text, [m.rule for m in found]))
+    for text in dodged_unrelated(names):
+        if found := BOOK.match(text):
+            false_hits.append((text, [m.rule for m in found]))
     assert false_hits == []
+
+
+@pytest.mark.parametrize("names", COMBINATIONS[:: len(COMBINATIONS) // 40], ids="+".join)
+def test_the_quick_path_finds_what_the_careful_path_finds(names: tuple[str, ...]) -> None:
+    """The spaced automaton (whole words, the careful automaton only around joins) against
+    the careful one over the whole text, on the dodged terms and the dodged corpus."""
+    texts = [text for _, text in dodged_terms(names)] + list(dodged_unrelated(names))
+    differ = [
+        t
+        for t in texts
+        if BOOK._match(normalize(t), None, quick=True)
+        != BOOK._match(normalize(t), None, quick=False)
+    ]
+    assert differ == []

@@ -111,6 +111,7 @@ def test_punctuation_next_to_spaces_or_digits_stays() -> None:
         "أسـ.لحة كيمـ.يائية",
         f"الكِيمِيَائِيَّة{ZWJ} و{RLM}Chemical  Weapons' use, Straße ﻻ 𝐬𝐚𝐫𝐢𝐧 ٢٠١٣",
         "Astana's talks: casualties   rose.",
+        "وقالَ الدِّفاعُ المَدَنِيُّ " * 20,  # more than a hundred dropped marks
         "",
     ],
 )

@@ -155,9 +155,15 @@ class SourceCycle:
             "settings": self.settings.model_dump(mode="json"),
             "log_level": logging.getLevelName(logging.getLogger().level),
         }
-        child = self.children.run("monitor.service.cycle:crawl_in_child", payload, timeout)
+        lease = locks.crawl_lease(key)
+        child = self.children.run(
+            "monitor.service.cycle:crawl_in_child",
+            payload,
+            timeout,
+            keep_alive=lambda: locks.renew(self.db, lease, self.owner, ttl),
+        )
         self._settle_runs(key, started, child)
-        locks.renew(self.db, locks.crawl_lease(key), self.owner, ttl)
+        locks.renew(self.db, lease, self.owner, ttl)
         if child.outcome == "ok":
             report = CycleReport(
                 key, str(child.result.get("outcome", "ok")), error=child.result.get("error")

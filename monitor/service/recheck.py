@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -121,11 +121,17 @@ class Rechecker:
             report.skipped[key] = "crawl in progress"
             return
         try:
-            self._fetch(key, targets, report)
+            self._fetch(key, targets, report, lambda: locks.renew(self.db, lease, self.owner, ttl))
         finally:
             locks.release(self.db, lease, self.owner)
 
-    def _fetch(self, key: str, targets: list[RecheckTarget], report: RoundReport) -> None:
+    def _fetch(
+        self,
+        key: str,
+        targets: list[RecheckTarget],
+        report: RoundReport,
+        keep_alive: Callable[[], object] | None = None,
+    ) -> None:
         payload = {
             "source": key,
             "settings": self.settings.model_dump(mode="json"),
@@ -133,7 +139,9 @@ class Rechecker:
             "log_level": logging.getLevelName(logging.getLogger().level),
         }
         timeout = self.settings.source(key).timeout_minutes * 60
-        child = self.children.run("monitor.service.recheck:recheck_in_child", payload, timeout)
+        child = self.children.run(
+            "monitor.service.recheck:recheck_in_child", payload, timeout, keep_alive
+        )
         if child.outcome != "ok":
             log.warning("recheck %s %s: %s", key, child.outcome, child.error)
             report.skipped[key] = f"{child.outcome}: {child.error}"

@@ -43,14 +43,6 @@ HEARTBEAT_SECONDS = 5.0
 MIN_MISFIRE_GRACE = 30
 RULES_POLL_SECONDS = 5.0
 OTHER_JOBS = 6  # threads beside the crawls: drain, heartbeat, rules, recheck, spikes, briefing
-# imported once by the fork server, so each crawl child starts in milliseconds
-CRAWL_MODULES = (
-    "monitor.service.cycle",
-    "monitor.crawl.runner",
-    "monitor.crawl.spider",
-    "monitor.crawl.settings",
-    "scrapy.crawler",
-)
 
 
 class Daemon:
@@ -71,7 +63,7 @@ class Daemon:
         self.worker, self.web = worker, web
         self.owner = locks.new_owner_id("worker" if worker else "daemon")
         self.stopping = threading.Event()
-        self.children = Children(preload=CRAWL_MODULES)
+        self.children = Children(max_running=settings.crawl.max_processes)
         self.metrics = ServiceMetrics(db, settings, sources)
         self.rules_poll = rules_poll
         self.pipeline = make_pipeline(settings, db, rules=rules)

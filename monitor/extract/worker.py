@@ -4,8 +4,9 @@ trafilatura and lxml have no timeout and can run for hours on a hostile page
 (trafilatura#704). A signal alarm only works in the main thread and cannot interrupt C code;
 a thread cannot be killed. A child process can, from any thread. It is started once and
 reused, so a page costs a pickle round-trip, not a process start; after a kill the next
-page starts a fresh child. After `idle_seconds` without a page it exits, so a daemon whose
-polls find nothing new does not hold trafilatura's ~50 MB between bursts. The child is a plain `python -c` process (see `interpreter`).
+page starts a fresh child. The child is a plain `python -c` process (see `interpreter`).
+In the daemon it belongs to the short-lived child that processes a cycle's pages
+(`service.jobs`), so trafilatura is loaded only while there are pages to extract.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import resource
 import subprocess
 import threading
-import time
 import traceback
 from multiprocessing.connection import Connection
 
@@ -21,7 +21,6 @@ from monitor import interpreter
 from monitor.domain import ExtractedArticle, ExtractionError, RawPage, SourceHints
 
 DEFAULT_TIME_LIMIT = 15.0  # seconds per page; normal pages take well under 0.1 s
-DEFAULT_IDLE_SECONDS = 60.0  # a cycle's pages come in one burst; the next poll is minutes away
 STARTUP_LIMIT = 120.0  # importing trafilatura, dateparser and the language model
 # Address-space cap of the child: a page that makes lxml/trafilatura balloon (trafilatura
 # #657/#658) gets a MemoryError there, reported as too_large, instead of the OOM killer.
@@ -32,23 +31,15 @@ _CHILD_MAIN = "import sys; from monitor.extract.worker import serve; serve(int(s
 class TimedExtractor:
     """Runs `article.extract_now` in a child process; one page at a time (thread-safe)."""
 
-    def __init__(
-        self, time_limit: float = DEFAULT_TIME_LIMIT, idle_seconds: float = DEFAULT_IDLE_SECONDS
-    ) -> None:
-        self.time_limit, self.idle_seconds = time_limit, idle_seconds
+    def __init__(self, time_limit: float = DEFAULT_TIME_LIMIT) -> None:
+        self.time_limit = time_limit
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
-        self._last_used = 0.0
-
-    @property
-    def running(self) -> bool:
-        return self._process is not None
 
     def extract(self, page: RawPage, hints: SourceHints) -> ExtractedArticle:
         with self._lock:
             conn = self._connection()
-            self._last_used = time.monotonic()
             conn.send((page, hints))
             if not conn.poll(self.time_limit):
                 self._stop()
@@ -86,24 +77,7 @@ class TimedExtractor:
             conn.close()
             raise RuntimeError("the extraction process did not start (see its stderr)")
         self._process, self._conn = process, conn
-        self._last_used = time.monotonic()
-        self._arm_idle_timer(process)
         return conn
-
-    def _arm_idle_timer(self, process: subprocess.Popen[bytes]) -> None:
-        delay = self._last_used + self.idle_seconds - time.monotonic()
-        timer = threading.Timer(max(delay, 0.0), self._stop_if_idle, args=(process,))
-        timer.daemon = True
-        timer.start()
-
-    def _stop_if_idle(self, process: subprocess.Popen[bytes]) -> None:
-        with self._lock:
-            if self._process is not process:  # already stopped, or replaced after a kill
-                return
-            if time.monotonic() - self._last_used >= self.idle_seconds:
-                self._stop()
-            else:
-                self._arm_idle_timer(process)
 
     def _stop(self) -> None:
         if self._process is not None:

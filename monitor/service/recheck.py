@@ -18,17 +18,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from monitor.config import Settings
+from monitor.config import Settings, SourceSettings
 from monitor.domain import RecheckTarget
-from monitor.log import register_url_secrets, setup_logging
 from monitor.service import locks
 from monitor.service.cycle import LEASE_MARGIN
 from monitor.service.isolation import Children
+from monitor.service.jobs import job_context, payload_for, run_with_rules
 from monitor.service.pipeline import Pipeline
 from monitor.store import models
 from monitor.store.db import Database
 from monitor.store.models import utcnow
-from monitor.versions.checks import CheckResult, apply_pending
+from monitor.versions.checks import CheckResult, pending_checks
 from monitor.versions.schedule import due_targets, target_for
 
 log = logging.getLogger(__name__)
@@ -39,15 +39,9 @@ def recheck_in_child(payload: dict[str, Any]) -> dict[str, Any]:
     from monitor.crawl.recheck import recheck_in_this_process
     from spiders import SOURCES
 
-    settings = Settings.model_validate(payload["settings"])
-    setup_logging(payload.get("log_level", settings.log_level), settings.log_json)
-    register_url_secrets(settings.db_url)
-    db = Database(settings.db_url)
-    try:
+    with job_context(payload) as (settings, db):
         targets = [RecheckTarget(**t) for t in payload["targets"]]
         summary = recheck_in_this_process(SOURCES[payload["source"]], settings, db, targets)
-    finally:
-        db.dispose()
     return summary.as_json()
 
 
@@ -96,7 +90,7 @@ class Rechecker:
                 report.skipped[key] = "source disabled"
                 continue
             self._leased(key, targets, report)
-        report.results += apply_pending(self.db, self.pipeline.process_raw, self.settings)
+        report.results += self._apply()
         return report
 
     def run_articles(self, article_ids: Iterable[int]) -> RoundReport:
@@ -111,8 +105,29 @@ class Rechecker:
         report = RoundReport()
         for key, targets in sorted(by_source.items()):
             self._fetch(key, targets, report)
-        report.results += apply_pending(self.db, self.pipeline.process_raw, self.settings)
+        report.results += self._apply()
         return report
+
+    def _apply(self) -> list[CheckResult]:
+        """Apply what the fetches stored (versions, edits, alerts), in a child (see `jobs`)."""
+        if not pending_checks(self.db):
+            return []
+        timeout = max(
+            [self.settings.source(key).timeout_minutes * 60 for key in self.settings.sources]
+            or [SourceSettings().timeout_minutes * 60]
+        )
+        child = run_with_rules(
+            self.children,
+            "monitor.service.jobs:apply_checks_in_child",
+            self.settings,
+            self.pipeline.rules,
+            timeout,
+        )
+        if child.outcome != "ok":  # the checks stay pending for the next round
+            log.warning("recheck: applying the checks %s: %s", child.outcome, child.error)
+            return []
+        results: list[CheckResult] = child.result["results"]
+        return results
 
     def _leased(self, key: str, targets: list[RecheckTarget], report: RoundReport) -> None:
         lease = locks.crawl_lease(key)
@@ -132,12 +147,7 @@ class Rechecker:
         report: RoundReport,
         keep_alive: Callable[[], object] | None = None,
     ) -> None:
-        payload = {
-            "source": key,
-            "settings": self.settings.model_dump(mode="json"),
-            "targets": [asdict(t) for t in targets],
-            "log_level": logging.getLevelName(logging.getLogger().level),
-        }
+        payload = payload_for(self.settings, source=key, targets=[asdict(t) for t in targets])
         timeout = self.settings.source(key).timeout_minutes * 60
         child = self.children.run(
             "monitor.service.recheck:recheck_in_child", payload, timeout, keep_alive

@@ -13,7 +13,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +21,7 @@ from monitor.config import Settings
 from monitor.log import redact
 from monitor.service import health, locks
 from monitor.service.isolation import Children, ChildResult
-from monitor.service.jobs import job_context, payload_for, run_with_rules
+from monitor.service.jobs import payload_for, run_with_rules
 from monitor.service.pipeline import Pipeline
 from monitor.store import models
 from monitor.store.db import Database
@@ -35,23 +34,6 @@ LEASE_MARGIN = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(hours=6)
 # crawl summary outcomes and child outcomes that count as a failed run (partial does not)
 FAILED_OUTCOMES = frozenset({"failed", "error", "timeout", "crashed", "blocked"})
-
-
-def crawl_in_child(payload: dict[str, Any]) -> dict[str, Any]:
-    """Child-process side: crawl one source and store its pages as pending.
-
-    Calls the crawl in this process rather than `run_crawl`, which would spawn yet another
-    interpreter: this child already is the isolation, and the daemon can stop it.
-    """
-    from monitor.crawl.runner import crawl_in_this_process
-    from monitor.crawl.store import CrawlStore
-    from spiders import SOURCES
-
-    with job_context(payload) as (settings, db):
-        source = SOURCES[payload["source"]]
-        run_id = CrawlStore(db, source).start_run("fresh", worker=payload["worker"])
-        summary = crawl_in_this_process(source, settings, db, run_id, None)
-    return summary.as_json()
 
 
 def backoff_delay(interval: timedelta, failures: int) -> timedelta:
@@ -144,7 +126,7 @@ class SourceCycle:
         lease = locks.crawl_lease(key)
         keep_alive = lambda: locks.renew(self.db, lease, self.owner, ttl)
         child = self.children.run(
-            "monitor.service.cycle:crawl_in_child",
+            "monitor.service.jobs:crawl_in_child",
             payload_for(self.settings, source=key, worker=self.owner),
             timeout,
             keep_alive,

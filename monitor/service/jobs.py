@@ -1,4 +1,8 @@
-"""The daemon's child-process jobs: what each one sets up, and the page-processing jobs.
+"""The daemon's child-process jobs: what each one sets up, and what each one runs.
+
+This module is what every child imports first, so it imports little at the top: each job
+imports its own code (Scrapy for a crawl, trafilatura for page processing, apprise for
+delivery) and nothing else.
 
 The main process schedules, drains the outbox and serves; it never imports Scrapy,
 trafilatura, dateparser or datasketch. Crawls and re-check fetches run in children (see
@@ -19,8 +23,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from monitor.config import Settings
+from monitor.domain import RecheckTarget
 from monitor.log import register_url_secrets, setup_logging
-from monitor.rules import RuleError
 from monitor.service.isolation import Children, ChildResult
 from monitor.store.db import Database
 
@@ -53,6 +57,34 @@ def job_context(payload: dict[str, Any]) -> Iterator[tuple[Settings, Database]]:
         yield settings, db
     finally:
         db.dispose()
+
+
+def crawl_in_child(payload: dict[str, Any]) -> dict[str, Any]:
+    """Child-process side: crawl one source and store its pages as pending.
+
+    Calls the crawl in this process rather than `run_crawl`, which would spawn yet another
+    interpreter: this child already is the isolation, and the daemon can stop it.
+    """
+    from monitor.crawl.runner import crawl_in_this_process
+    from monitor.crawl.store import CrawlStore
+    from spiders import SOURCES
+
+    with job_context(payload) as (settings, db):
+        source = SOURCES[payload["source"]]
+        run_id = CrawlStore(db, source).start_run("fresh", worker=payload["worker"])
+        summary = crawl_in_this_process(source, settings, db, run_id, None)
+    return summary.as_json()
+
+
+def recheck_in_child(payload: dict[str, Any]) -> dict[str, Any]:
+    """Child-process side: fetch the targets of one source and record what came back."""
+    from monitor.crawl.recheck import recheck_in_this_process
+    from spiders import SOURCES
+
+    with job_context(payload) as (settings, db):
+        targets = [RecheckTarget(**t) for t in payload["targets"]]
+        summary = recheck_in_this_process(SOURCES[payload["source"]], settings, db, targets)
+    return summary.as_json()
 
 
 def process_in_child(payload: dict[str, Any]) -> dict[str, Any]:
@@ -119,6 +151,8 @@ def run_with_rules(
 ) -> ChildResult:
     """Run a processing job with the daemon's current rule book; a book that never loaded
     is reported like a failed child (the pages stay pending)."""
+    from monitor.rules import RuleError  # loaded in the daemon already, not in the children
+
     try:
         book = rules()
     except RuleError as exc:  # no rule file ever loaded: nothing to match with yet

@@ -23,7 +23,7 @@ from monitor.domain import RecheckTarget
 from monitor.service import locks
 from monitor.service.cycle import LEASE_MARGIN
 from monitor.service.isolation import Children
-from monitor.service.jobs import job_context, payload_for, run_with_rules
+from monitor.service.jobs import payload_for, run_with_rules
 from monitor.service.pipeline import Pipeline
 from monitor.store import models
 from monitor.store.db import Database
@@ -32,17 +32,6 @@ from monitor.versions.checks import CheckResult, pending_checks
 from monitor.versions.schedule import due_targets, target_for
 
 log = logging.getLogger(__name__)
-
-
-def recheck_in_child(payload: dict[str, Any]) -> dict[str, Any]:
-    """Child-process side: fetch the targets of one source and record what came back."""
-    from monitor.crawl.recheck import recheck_in_this_process
-    from spiders import SOURCES
-
-    with job_context(payload) as (settings, db):
-        targets = [RecheckTarget(**t) for t in payload["targets"]]
-        summary = recheck_in_this_process(SOURCES[payload["source"]], settings, db, targets)
-    return summary.as_json()
 
 
 @dataclass
@@ -150,7 +139,7 @@ class Rechecker:
         payload = payload_for(self.settings, source=key, targets=[asdict(t) for t in targets])
         timeout = self.settings.source(key).timeout_minutes * 60
         child = self.children.run(
-            "monitor.service.recheck:recheck_in_child", payload, timeout, keep_alive
+            "monitor.service.jobs:recheck_in_child", payload, timeout, keep_alive
         )
         if child.outcome != "ok":
             log.warning("recheck %s %s: %s", key, child.outcome, child.error)

@@ -8,11 +8,13 @@ or extracted. A sampler thread walks the daemon's process tree (/proc children o
 thread) every `--sample` seconds and sums RSS (the issue's measure) and PSS (shared pages
 split between the processes sharing them) over the daemon and all its descendants.
 
-Prints: the main process alone, the tree when idle (no child running), the peak of the
+Prints: the main process alone, the tree when idle (no child running) and its lowest
+sample (a design with resident helper processes is never childless), the peak of the
 tree during the warm-up (first crawls: page processing and extraction) and over the soak,
 beside the peers' peak process-tree RSS (a feed script 59 MB, a page-diff watcher 76 MB,
 changedetection.io 121 MB) and the target (<= 121 MB). Run:
     .venv/bin/python bench/soak.py [--cycles 1000] [--every 100] [--sample 0.05]
+(Ctrl-C stops early and still prints the figures for the cycles run so far.)
 """
 
 from __future__ import annotations
@@ -95,6 +97,7 @@ class Sampler:
     phase: str = "warm-up"
     peaks: dict[str, Peak] = field(default_factory=dict)
     idle: dict[str, Peak] = field(default_factory=dict)
+    lows: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # (rss, pss, procs)
     samples: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -112,6 +115,9 @@ class Sampler:
             rss, pss = sum(s[0] for s in sizes), sum(s[1] for s in sizes)
             self.samples += 1
             self.peaks.setdefault(self.phase, Peak()).update(rss, pss, len(pids))
+            self.lows[self.phase] = min(
+                self.lows.get(self.phase, (rss, pss, len(pids))), (rss, pss, len(pids))
+            )
             if len(pids) == 1:
                 self.idle.setdefault(self.phase, Peak()).update(rss, pss, 1)
 
@@ -157,7 +163,19 @@ def _soak(daemon: DaemonProcess, sites: Sites, sampler: Sampler, cycles: int, ev
         server.stats.reset()
     start_main, started = memory_kib(pid), time.monotonic()
     print(f"after {base} warm-up cycles: main process RSS {mib(start_main[0])}", flush=True)
-    mark = every
+    try:
+        done = _run_cycles(daemon, sampler, base, cycles, every, started)
+    except KeyboardInterrupt:  # Ctrl-C: report the cycles run so far
+        done = cycles_done(daemon.log_file) - base
+        print(f"interrupted after {done} cycles")
+    end_main, elapsed = memory_kib(pid), time.monotonic() - started
+    _report(sites, sampler, max(done, 1), elapsed, start_main, end_main)
+
+
+def _run_cycles(
+    daemon: DaemonProcess, sampler: Sampler, base: int, cycles: int, every: int, started: float
+) -> int:
+    pid, mark = daemon.proc.pid, every
     while (done := cycles_done(daemon.log_file) - base) < cycles:
         if done >= mark:
             peak = sampler.peaks.get("soak", Peak())
@@ -170,8 +188,7 @@ def _soak(daemon: DaemonProcess, sites: Sites, sampler: Sampler, cycles: int, ev
         if daemon.proc.poll() is not None:
             raise SystemExit("daemon died:\n" + daemon.log_file.read_text()[-2000:])
         time.sleep(1.0)
-    end_main, elapsed = memory_kib(pid), time.monotonic() - started
-    _report(sites, sampler, done, elapsed, start_main, end_main)
+    return done
 
 
 def _report(
@@ -196,6 +213,8 @@ def _report(
     for phase in ("warm-up", "soak"):
         idle = sampler.idle.get(phase)
         print(f"{phase:8s} idle tree (no child): {idle.text() if idle else 'never idle'}")
+        rss, pss, procs = sampler.lows.get(phase, (0, 0, 0))
+        print(f"{phase:8s} lowest tree:          RSS {mib(rss)} (PSS {mib(pss)}), {procs} proc")
         print(f"{phase:8s} peak tree:            {sampler.peaks.get(phase, Peak()).text()}")
     peers = ", ".join(f"{name} {mb} MB" for name, mb in PEERS_MB.items())
     soak_peak = sampler.peaks.get("soak", Peak()).rss / 1024

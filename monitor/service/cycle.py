@@ -162,8 +162,8 @@ class SourceCycle:
         self, key: str, timeout: float, keep_alive: Callable[[], object]
     ) -> tuple[int, int]:
         """Pipeline over this source's pending pages, in a child (see `jobs`)."""
-        if not self.pipeline.pending_ids(key):
-            return 0, 0
+        if self.stopping.is_set() or not self.pipeline.pending_ids(key):
+            return 0, 0  # pages left by a shutdown stay pending for the next run
         child = run_with_rules(
             self.children,
             "monitor.service.jobs:process_in_child",

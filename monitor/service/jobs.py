@@ -4,13 +4,14 @@ This module is what every child imports first, so it imports little at the top: 
 imports its own code (Scrapy for a crawl, trafilatura for page processing, apprise for
 delivery) and nothing else.
 
-The main process schedules, drains the outbox and serves; it never imports Scrapy,
-trafilatura, dateparser or datasketch. Crawls and re-check fetches run in children (see
-`cycle`, `recheck`), and so does the pipeline over the pages they stored: a child gets the
-rule book the daemon holds (the last one that loaded, so a broken rule file never switches
-alerting off) and processes the pending pages, one transaction per page. A child stopped by
-the daemon's shutdown finishes the page in hand first. The notifier's delivery, which
-loads every apprise plugin, runs in a child too, started only when the outbox has work.
+The main process schedules, keeps the leases and the rule book, checks the outbox and
+serves; it never imports Scrapy, trafilatura, dateparser or datasketch. Crawls and
+re-check fetches run in children (see `cycle`, `recheck`), and so does the pipeline over
+the pages they stored: a child gets the rule book the daemon holds (the last one that
+loaded, so a broken rule file never switches alerting off) and processes the pending
+pages, one transaction per page. A child stopped by the daemon's shutdown finishes the
+page in hand first. Alert delivery, which loads every apprise plugin, runs in a child
+too, started only when the outbox has something due.
 """
 
 from __future__ import annotations

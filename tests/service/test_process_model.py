@@ -41,7 +41,7 @@ def test_the_daemons_own_modules_import_no_crawl_or_extraction_code() -> None:
         "import sys\n"
         "import monitor.cli, monitor.service.commands, monitor.service.scheduler\n"
         "import monitor.rules, monitor.service.rulefiles, monitor.store.migrate\n"
-        "import spiders\n"
+        "import monitor.review.app, monitor.trends.check, monitor.trends.report, spiders\n"
         f"print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}} & set({CHILD_ONLY!r}))))"
     )
     out = subprocess.run(

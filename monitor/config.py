@@ -116,6 +116,9 @@ class CrawlSettings(_Section):
     # an unreadable robots.txt (5xx, timeout, refused) falls back on the last copy read
     # this recently; past that (or with 0) the host is not crawled until it answers
     robots_max_age_hours: float = Field(48, ge=0)
+    # crawl and re-check processes the daemon runs at once (each is a Scrapy interpreter,
+    # ~60-90 MB while it lives); the others wait for a free one
+    max_processes: int = Field(1, gt=0)
     # a Wayback-compatible web archive (CDX API) for `monitor crawl KEY --archive`
     archive_url: str = "https://web.archive.org"
 

@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-from monitor.crawl.links import looks_like_article
 from monitor.domain import SourceHints
 
 # Discovery kinds, in the order a crawl starts them. `home` and `section` are the generic path.
@@ -64,6 +63,10 @@ class Source:
         declares some, the generic heuristic otherwise."""
         parts = urlsplit(url)
         if not self.article_patterns:
+            # imported here: the link heuristics load lxml, parsel and Scrapy, which the
+            # daemon's main process (it only schedules, processes and serves) does without
+            from monitor.crawl.links import looks_like_article
+
             return looks_like_article(parts.path, parts.query)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         return any(re.search(p, target) for p in self.article_patterns)

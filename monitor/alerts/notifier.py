@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 import apprise
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from monitor.alerts.changes import CHANGE
@@ -40,6 +40,7 @@ from monitor.alerts.outbox import (
     DIGEST,
     FAILED,
     HEALTH,
+    HELD,
     ITEM,
     PENDING,
     RETRYING,
@@ -62,7 +63,7 @@ from monitor.alerts.render import (
     render_notice,
     render_spike,
 )
-from monitor.config import NotifySettings, Settings
+from monitor.config import ChannelSettings, NotifySettings, Settings
 from monitor.log import redact
 from monitor.store import models
 from monitor.store.db import Database
@@ -197,15 +198,34 @@ def drain(
     return summary
 
 
-def _claim(db: Database, owner: str, now: datetime, limit: int = BATCH) -> list[int]:
+def has_due_work(db: Database, notify: NotifySettings, now: datetime) -> bool:
+    """Whether `drain` would send or bundle anything now, without loading apprise's plugins
+    (a daemon whose outbox is empty should not hold them; they are ~25 MB)."""
     alert = models.Alert
-    due = or_(
+    digests = [c.digest_minutes for c in notify.channels.values()]
+    if notify.apprise_config:
+        digests.append(ChannelSettings.model_fields["digest_minutes"].default)
+    with db.session(readonly=True) as session:
+        if session.scalar(select(alert.id).where(_due(now)).limit(1)) is not None:
+            return True
+        oldest = session.scalar(select(func.min(alert.created_at)).where(alert.state == HELD))
+    return oldest is not None and bool(digests) and oldest + timedelta(minutes=min(digests)) <= now
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    alert = models.Alert
+    return or_(
         and_(
             alert.state.in_((PENDING, RETRYING)),
             or_(alert.next_attempt_at.is_(None), alert.next_attempt_at <= now),
         ),
         and_(alert.state == SENDING, alert.lease_until < now),  # its worker died
     )
+
+
+def _claim(db: Database, owner: str, now: datetime, limit: int = BATCH) -> list[int]:
+    alert = models.Alert
+    due = _due(now)
     with db.session() as session:
         rows = session.scalars(
             select(alert)

@@ -18,6 +18,8 @@ ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19 opens a local HTTP control port by default
+# and removed, not only disabled: loading the extension imports aiohttp (~9 MB per crawl)
+EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None}
 LOG_INSTALL_ROOT_HANDLER = False  # monitor.log owns the handlers (and their redaction)
 HTTPCACHE_ENABLED = False  # the store keeps validators; a cache would serve stale pages
 DOWNLOAD_VERIFY_CERTIFICATES = True  # Scrapy's default is False; never crawl with TLS unchecked

@@ -4,23 +4,20 @@ trafilatura and lxml have no timeout and can run for hours on a hostile page
 (trafilatura#704). A signal alarm only works in the main thread and cannot interrupt C code;
 a thread cannot be killed. A child process can, from any thread. It is started once and
 reused, so a page costs a pickle round-trip, not a process start; after a kill the next
-page starts a fresh child. The child is a plain `python -c` process talking over a socket
-pair, not multiprocessing's spawn, which re-imports the caller's `__main__` and fails in
-scripts without a `__name__ == "__main__"` guard.
+page starts a fresh child. The child is a plain `python -c` process (see `interpreter`).
+In the daemon it belongs to the short-lived child that processes a cycle's pages
+(`service.jobs`), so trafilatura is loaded only while there are pages to extract.
 """
 
 from __future__ import annotations
 
-import os
 import resource
-import socket
 import subprocess
-import sys
 import threading
 import traceback
 from multiprocessing.connection import Connection
-from pathlib import Path
 
+from monitor import interpreter
 from monitor.domain import ExtractedArticle, ExtractionError, RawPage, SourceHints
 
 DEFAULT_TIME_LIMIT = 15.0  # seconds per page; normal pages take well under 0.1 s
@@ -69,22 +66,7 @@ class TimedExtractor:
         if self._conn is not None and self._process is not None and self._process.poll() is None:
             return self._conn
         self._stop()
-        ours, theirs = socket.socketpair()
-        package_root = str(Path(__file__).resolve().parents[2])
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(
-                p for p in (package_root, os.environ.get("PYTHONPATH")) if p
-            ),
-        }
-        process = subprocess.Popen(
-            [sys.executable, "-c", _CHILD_MAIN, str(theirs.fileno())],
-            pass_fds=(theirs.fileno(),),
-            env=env,
-            stdin=subprocess.DEVNULL,
-        )
-        theirs.close()
-        conn = Connection(ours.detach())
+        process, conn = interpreter.start(_CHILD_MAIN)
         try:
             ready = conn.poll(STARTUP_LIMIT) and conn.recv() == "ready"
         except (EOFError, OSError):

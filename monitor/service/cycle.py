@@ -13,15 +13,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from monitor.config import Settings
-from monitor.log import redact, register_url_secrets, setup_logging
+from monitor.log import redact
 from monitor.service import health, locks
 from monitor.service.isolation import Children, ChildResult
+from monitor.service.jobs import payload_for, run_with_rules
 from monitor.service.pipeline import Pipeline
 from monitor.store import models
 from monitor.store.db import Database
@@ -34,32 +34,6 @@ LEASE_MARGIN = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(hours=6)
 # crawl summary outcomes and child outcomes that count as a failed run (partial does not)
 FAILED_OUTCOMES = frozenset({"failed", "error", "timeout", "crashed", "blocked"})
-
-
-def crawl_in_child(payload: dict[str, Any]) -> dict[str, Any]:
-    """Child-process side: crawl one source and store its pages as pending.
-
-    Calls the crawl in this process rather than `run_crawl`, which would spawn yet another
-    interpreter: this child already is the isolation, and the daemon can stop it.
-    """
-    from monitor.crawl.runner import crawl_in_this_process
-    from monitor.crawl.store import CrawlStore
-    from spiders import SOURCES, register_declared
-
-    settings = Settings.model_validate(payload["settings"])
-    register_declared(settings)  # a fresh process: the YAML-declared sources again
-    setup_logging(payload.get("log_level", settings.log_level), settings.log_json)
-    register_url_secrets(settings.db_url)
-    for channel in settings.notify.channels.values():
-        register_url_secrets(channel.url)
-    source = SOURCES[payload["source"]]
-    db = Database(settings.db_url)
-    try:
-        run_id = CrawlStore(db, source).start_run("fresh", worker=payload["worker"])
-        summary = crawl_in_this_process(source, settings, db, run_id, None)
-    finally:
-        db.dispose()
-    return summary.as_json()
 
 
 def backoff_delay(interval: timedelta, failures: int) -> timedelta:
@@ -149,15 +123,16 @@ class SourceCycle:
         started = utcnow()
         self._abort_leftovers(key, before=started)
         log.info("crawl %s started (limit %.0fs)", key, timeout)
-        payload = {
-            "source": key,
-            "worker": self.owner,
-            "settings": self.settings.model_dump(mode="json"),
-            "log_level": logging.getLevelName(logging.getLogger().level),
-        }
-        child = self.children.run("monitor.service.cycle:crawl_in_child", payload, timeout)
+        lease = locks.crawl_lease(key)
+        keep_alive = lambda: locks.renew(self.db, lease, self.owner, ttl)
+        child = self.children.run(
+            "monitor.service.jobs:crawl_in_child",
+            payload_for(self.settings, source=key, worker=self.owner),
+            timeout,
+            keep_alive,
+        )
         self._settle_runs(key, started, child)
-        locks.renew(self.db, locks.crawl_lease(key), self.owner, ttl)
+        locks.renew(self.db, lease, self.owner, ttl)
         if child.outcome == "ok":
             report = CycleReport(
                 key, str(child.result.get("outcome", "ok")), error=child.result.get("error")
@@ -169,7 +144,7 @@ class SourceCycle:
                 "crawl %s %s after %.1fs: %s", key, child.outcome, child.seconds, report.error
             )
         if child.outcome != "stopped":
-            report.pages, report.new = self._process(key)
+            report.pages, report.new = self._process(key, timeout, keep_alive)
             self._record(key, report, next_fire)
             health.check_and_alert(self.db, self.settings, key, utcnow())
             log.info(
@@ -183,22 +158,25 @@ class SourceCycle:
             self.on_done(report, child.seconds)
         return report
 
-    def _process(self, key: str) -> tuple[int, int]:
-        """Pipeline over this source's pending pages; each page is its own transaction."""
-        ids = self.pipeline.pending_ids(key)
-        done = new = 0
-        for raw_id in ids:
-            if self.stopping.is_set():
-                log.info("pipeline %s: stopping, %d page(s) left pending", key, len(ids) - done)
-                break
-            try:
-                outcome = self.pipeline.process_raw(raw_id)
-            except Exception:  # one bad page must not stop the others; it stays pending
-                log.exception("pipeline %s: page %d could not be processed", key, raw_id)
-                continue
-            done += 1
-            new += outcome.status == "new"
-        return done, new
+    def _process(
+        self, key: str, timeout: float, keep_alive: Callable[[], object]
+    ) -> tuple[int, int]:
+        """Pipeline over this source's pending pages, in a child (see `jobs`)."""
+        if self.stopping.is_set() or not self.pipeline.pending_ids(key):
+            return 0, 0  # pages left by a shutdown stay pending for the next run
+        child = run_with_rules(
+            self.children,
+            "monitor.service.jobs:process_in_child",
+            self.settings,
+            self.pipeline.rules,
+            timeout,
+            keep_alive,
+            source=key,
+        )
+        if child.outcome != "ok":  # the pages stay pending for the next run
+            log.warning("pipeline %s %s: %s", key, child.outcome, redact(child.error or ""))
+            return 0, 0
+        return int(child.result["pages"]), int(child.result["new"])
 
     def _abort_leftovers(self, key: str, before: datetime) -> None:
         """Runs left `running` by a daemon that died mid-crawl (we hold the lease now)."""

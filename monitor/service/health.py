@@ -253,9 +253,9 @@ def check_and_alert(db: Database, settings: Settings, key: str, now: datetime) -
         notices = [(c.code, c.reason) for c in conditions]
         if not conditions and was not in (OK, "unknown"):
             notices = [("recovered", f"healthy again (was {was})")]
-        channels = [
+        channels = [  # only with a notice: loading the channels loads apprise's plugins
             c
-            for c in load_channels(settings.notify).values()
+            for c in (load_channels(settings.notify).values() if notices else ())
             if c.tagged(settings.notify.operator_tags)
         ]
         if notices and not channels:

@@ -4,6 +4,11 @@ Everything for one page happens in one transaction, so an article is never store
 without its matches and alerts (transactional outbox), and a crash leaves either all of
 it or none. Crawled pages are stored first (state `pending`) and processed here; a page
 given to `ingest` goes through the very same `_process` step.
+
+The daemon runs this in a child process (`processing`); its main process keeps a Pipeline
+only for the rules and the pending queue, so extraction, dates (dateparser, htmldate,
+lxml), stories (datasketch, scipy) and versions are imported where a page is processed,
+not at module level: the main process never loads them.
 """
 
 from __future__ import annotations
@@ -29,12 +34,9 @@ from monitor.domain import (
     SourceHints,
     match_document,
 )
-from monitor.extract import dates, extract_page
 from monitor.store import models
 from monitor.store.db import Database
 from monitor.store.rows import listed_at_of, match_row, raw_page_from_row, raw_page_row
-from monitor.stories import assign_story
-from monitor.versions.record import baseline, record_version
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +117,8 @@ def with_fallback_date(
     undated items, and a critical alert must not wait because a page shows no date."""
     if article.published is not None:
         return article
+    from monitor.extract import dates
+
     bounds = dates.Bounds(raw.fetched_at, hints.timezone, hints.founded)
     listed = listed_at_of(raw)
     if listed is not None and (value := dates.as_published(listed, bounds)) is not None:
@@ -159,6 +163,8 @@ class Pipeline:
 
     def ingest(self, page: RawPage) -> PageOutcome:
         """Run one saved page through the pipeline. Bad pages raise and change nothing."""
+        from monitor.extract import extract_page
+
         extracted = extract_page(page, self.hints_for(page.source))
         with self.db.session() as session:
             raw = raw_page_row(page)
@@ -179,6 +185,8 @@ class Pipeline:
         return [self.process_raw(raw_id) for raw_id in self.pending_ids()]
 
     def process_raw(self, raw_id: int) -> PageOutcome:
+        from monitor.extract import extract_page
+
         with self.db.session() as session:
             raw = session.get_one(models.RawPage, raw_id)
             try:
@@ -192,6 +200,9 @@ class Pipeline:
     def _store(
         self, session: Session, raw: models.RawPage, extracted: ExtractedArticle
     ) -> PageOutcome:
+        from monitor.stories import assign_story
+        from monitor.versions.record import baseline, record_version
+
         digest = content_hash(extracted.title, extracted.text)
         now = datetime.now(UTC)
         article = session.scalar(select(models.Article).where(models.Article.url == raw.url))
@@ -230,7 +241,9 @@ class Pipeline:
             article.review_state = "new"
         elif not shown and status == "new":
             article.review_state = UNFLAGGED  # keeps the queue's state index to flagged items
-        record_version(session, article, raw, [m.rule for m in matches], previous, self.settings, now)
+        record_version(
+            session, article, raw, [m.rule for m in matches], previous, self.settings, now
+        )
         alerts = enqueue(session, article, matches, self.settings.notify, now)
         log.info(
             "%s article %s (%s), %d rule(s), %d alert(s)",

@@ -11,44 +11,27 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from monitor.config import Settings
+from monitor.config import Settings, SourceSettings
 from monitor.domain import RecheckTarget
-from monitor.log import register_url_secrets, setup_logging
 from monitor.service import locks
 from monitor.service.cycle import LEASE_MARGIN
 from monitor.service.isolation import Children
+from monitor.service.jobs import payload_for, run_with_rules
 from monitor.service.pipeline import Pipeline
 from monitor.store import models
 from monitor.store.db import Database
 from monitor.store.models import utcnow
-from monitor.versions.checks import CheckResult, apply_pending
+from monitor.versions.checks import CheckResult, pending_checks
 from monitor.versions.schedule import due_targets, target_for
 
 log = logging.getLogger(__name__)
-
-
-def recheck_in_child(payload: dict[str, Any]) -> dict[str, Any]:
-    """Child-process side: fetch the targets of one source and record what came back."""
-    from monitor.crawl.recheck import recheck_in_this_process
-    from spiders import SOURCES
-
-    settings = Settings.model_validate(payload["settings"])
-    setup_logging(payload.get("log_level", settings.log_level), settings.log_json)
-    register_url_secrets(settings.db_url)
-    db = Database(settings.db_url)
-    try:
-        targets = [RecheckTarget(**t) for t in payload["targets"]]
-        summary = recheck_in_this_process(SOURCES[payload["source"]], settings, db, targets)
-    finally:
-        db.dispose()
-    return summary.as_json()
 
 
 @dataclass
@@ -96,7 +79,7 @@ class Rechecker:
                 report.skipped[key] = "source disabled"
                 continue
             self._leased(key, targets, report)
-        report.results += apply_pending(self.db, self.pipeline.process_raw, self.settings)
+        report.results += self._apply()
         return report
 
     def run_articles(self, article_ids: Iterable[int]) -> RoundReport:
@@ -111,8 +94,29 @@ class Rechecker:
         report = RoundReport()
         for key, targets in sorted(by_source.items()):
             self._fetch(key, targets, report)
-        report.results += apply_pending(self.db, self.pipeline.process_raw, self.settings)
+        report.results += self._apply()
         return report
+
+    def _apply(self) -> list[CheckResult]:
+        """Apply what the fetches stored (versions, edits, alerts), in a child (see `jobs`)."""
+        if not pending_checks(self.db):
+            return []
+        timeout = max(
+            [self.settings.source(key).timeout_minutes * 60 for key in self.settings.sources]
+            or [SourceSettings().timeout_minutes * 60]
+        )
+        child = run_with_rules(
+            self.children,
+            "monitor.service.jobs:apply_checks_in_child",
+            self.settings,
+            self.pipeline.rules,
+            timeout,
+        )
+        if child.outcome != "ok":  # the checks stay pending for the next round
+            log.warning("recheck: applying the checks %s: %s", child.outcome, child.error)
+            return []
+        results: list[CheckResult] = child.result["results"]
+        return results
 
     def _leased(self, key: str, targets: list[RecheckTarget], report: RoundReport) -> None:
         lease = locks.crawl_lease(key)
@@ -121,19 +125,22 @@ class Rechecker:
             report.skipped[key] = "crawl in progress"
             return
         try:
-            self._fetch(key, targets, report)
+            self._fetch(key, targets, report, lambda: locks.renew(self.db, lease, self.owner, ttl))
         finally:
             locks.release(self.db, lease, self.owner)
 
-    def _fetch(self, key: str, targets: list[RecheckTarget], report: RoundReport) -> None:
-        payload = {
-            "source": key,
-            "settings": self.settings.model_dump(mode="json"),
-            "targets": [asdict(t) for t in targets],
-            "log_level": logging.getLevelName(logging.getLogger().level),
-        }
+    def _fetch(
+        self,
+        key: str,
+        targets: list[RecheckTarget],
+        report: RoundReport,
+        keep_alive: Callable[[], object] | None = None,
+    ) -> None:
+        payload = payload_for(self.settings, source=key, targets=[asdict(t) for t in targets])
         timeout = self.settings.source(key).timeout_minutes * 60
-        child = self.children.run("monitor.service.recheck:recheck_in_child", payload, timeout)
+        child = self.children.run(
+            "monitor.service.jobs:recheck_in_child", payload, timeout, keep_alive
+        )
         if child.outcome != "ok":
             log.warning("recheck %s %s: %s", key, child.outcome, child.error)
             report.skipped[key] = f"{child.outcome}: {child.error}"

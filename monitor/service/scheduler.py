@@ -24,10 +24,12 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from monitor.alerts.notifier import DrainSummary, has_due_work
 from monitor.config import Settings
 from monitor.service import locks
 from monitor.service.cycle import CycleReport, SourceCycle, ensure_sources
 from monitor.service.isolation import Children
+from monitor.service.jobs import payload_for
 from monitor.service.pipeline import Matcher
 from monitor.service.recheck import Rechecker, schedule_rechecks
 from monitor.service.trendjobs import schedule_trend_jobs
@@ -42,15 +44,9 @@ LEASE_TTL = timedelta(seconds=30)
 HEARTBEAT_SECONDS = 5.0
 MIN_MISFIRE_GRACE = 30
 RULES_POLL_SECONDS = 5.0
+# a drain delivers until the outbox is empty; apprise's own timeouts bound each message
+DRAIN_TIMEOUT_SECONDS = 15 * 60
 OTHER_JOBS = 6  # threads beside the crawls: drain, heartbeat, rules, recheck, spikes, briefing
-# imported once by the fork server, so each crawl child starts in milliseconds
-CRAWL_MODULES = (
-    "monitor.service.cycle",
-    "monitor.crawl.runner",
-    "monitor.crawl.spider",
-    "monitor.crawl.settings",
-    "scrapy.crawler",
-)
 
 
 class Daemon:
@@ -71,7 +67,8 @@ class Daemon:
         self.worker, self.web = worker, web
         self.owner = locks.new_owner_id("worker" if worker else "daemon")
         self.stopping = threading.Event()
-        self.children = Children(preload=CRAWL_MODULES)
+        self.children = Children(max_running=settings.crawl.max_processes)
+        self.deliveries = Children()  # alerts never wait behind a crawl; not stopped early
         self.metrics = ServiceMetrics(db, settings, sources)
         self.rules_poll = rules_poll
         self.pipeline = make_pipeline(settings, db, rules=rules)
@@ -225,13 +222,21 @@ class Daemon:
     def _drain_job(self) -> None:
         if self.stopping.is_set():
             return
-        from monitor.alerts.notifier import drain
-
         try:
-            summary = drain(self.db, self.settings, owner=self.owner)
+            if not has_due_work(self.db, self.settings.notify, datetime.now(UTC)):
+                return
         except Exception:
-            log.exception("notifier drain failed")
+            log.exception("notifier: cannot read the outbox")
             return
+        child = self.deliveries.run(
+            "monitor.service.jobs:drain_in_child",
+            payload_for(self.settings, owner=self.owner),
+            DRAIN_TIMEOUT_SECONDS,
+        )
+        if child.outcome != "ok":
+            log.error("notifier drain %s: %s", child.outcome, child.error)
+            return
+        summary = DrainSummary(**child.result)
         for outcome in ("sent", "retrying", "failed"):
             if n := getattr(summary, outcome):
                 self.metrics.deliveries.labels(outcome).inc(n)

@@ -27,8 +27,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from monitor.text.arabic import normalize_arabic
-
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -245,6 +243,10 @@ def include_name(name: str | None, _type: str, _parents: dict[str, str | None]) 
 @event.listens_for(Article, "before_insert")
 @event.listens_for(Article, "before_update")
 def _fill_search_text(_mapper: Any, _conn: Any, article: Article) -> None:
+    # imported here: the normaliser's tables (numpy, confusables) are ~25 MB that a crawl
+    # child, which stores raw pages and never an article, does not need
+    from monitor.text.arabic import normalize_arabic
+
     article.search_text = normalize_arabic(f"{article.title or ''}\n{article.text or ''}")
 
 

@@ -8,7 +8,7 @@ import pytest
 from alert_helpers import NOW, ingest, notify_settings, settings_with
 from sqlalchemy import select
 
-from monitor.alerts.notifier import LEASE, FakeNotifier, Outcome, drain
+from monitor.alerts.notifier import LEASE, FakeNotifier, Outcome, drain, has_due_work
 from monitor.alerts.outbox import retry
 from monitor.config import ChannelSettings
 from monitor.store import models
@@ -197,3 +197,19 @@ def test_outbox_round_trip_on_every_backend(any_db, tmp_path):
     assert drain(any_db, settings, NOW + timedelta(minutes=1), fake).sent == 1
     assert drain(any_db, settings, NOW + timedelta(hours=1), fake).sent == 0
     assert len(fake.sent) == 4
+
+
+def test_the_daemon_looks_for_due_work_before_starting_a_delivery(db, settings):
+    """`has_due_work` says yes exactly when a drain would send or bundle something."""
+    notify = settings.notify
+    assert not has_due_work(db, notify, NOW)
+    ingest(db, notify, published=NOW - timedelta(days=30))  # held for the hourly summary
+    assert not has_due_work(db, notify, NOW + timedelta(minutes=59))
+    assert has_due_work(db, notify, NOW + timedelta(minutes=61))
+    drain(db, settings, NOW + timedelta(minutes=61), FakeNotifier())
+    assert not has_due_work(db, notify, NOW + timedelta(minutes=62))
+    ingest(db, notify)
+    assert has_due_work(db, notify, NOW)
+    drain(db, settings, NOW, FakeNotifier([Outcome(False, "HTTP 500")]))
+    assert not has_due_work(db, notify, NOW + timedelta(seconds=29))  # backing off
+    assert has_due_work(db, notify, NOW + timedelta(seconds=31))

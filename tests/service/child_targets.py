@@ -28,3 +28,10 @@ def hang(payload: dict[str, Any]) -> dict[str, Any]:
 def segfault(payload: dict[str, Any]) -> dict[str, Any]:
     os.kill(os.getpid(), signal.SIGSEGV)
     return {}
+
+
+def nap(payload: dict[str, Any]) -> dict[str, Any]:
+    """Sleeps; says when it ran (wall clock), to see whether two jobs overlapped."""
+    started = time.time()
+    time.sleep(payload["seconds"])
+    return {"started": started, "ended": time.time()}

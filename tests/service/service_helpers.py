@@ -118,6 +118,7 @@ def write_config(
     interval_minutes: float = 0.05,
     only: list[str] | None = None,
     web_port: int = 8080,
+    crawl: dict[str, Any] | None = None,
     **source_overrides: dict[str, Any],
 ) -> Path:
     """A monitor.yaml for a fast loop: polls every few seconds, alerts to the endpoint."""
@@ -146,6 +147,7 @@ def write_config(
             "max_crawl_delay": 0,
             "download_timeout": 5,
             "retry_times": 0,
+            **(crawl or {}),
         },
         "sources": sources,
         "notify": {

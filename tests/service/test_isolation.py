@@ -11,6 +11,9 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
+from monitor.service import isolation
 from monitor.service.isolation import Children, ChildResult
 
 HERE = Path(__file__).parent
@@ -58,6 +61,61 @@ def test_stop_all_ends_running_children() -> None:
     children.stop_all()
     thread.join(15)
     assert results and results[0].outcome == "stopped"
+
+
+def test_one_child_at_a_time_and_the_waiting_job_keeps_its_lease(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(isolation, "KEEP_ALIVE_SECONDS", 0.2)
+    children = Children(max_running=1)
+    first: list[ChildResult] = []
+    thread = threading.Thread(
+        target=lambda: first.append(children.run("child_targets:nap", {"seconds": 2.0}, 30))
+    )
+    thread.start()
+    time.sleep(0.5)  # the first child holds the only slot
+    renewals: list[float] = []
+    second = children.run(
+        "child_targets:nap", {"seconds": 0.0}, 30, keep_alive=lambda: renewals.append(1.0)
+    )
+    thread.join(30)
+    assert first[0].outcome == second.outcome == "ok"
+    assert second.result["started"] >= first[0].result["ended"]
+    assert len(renewals) >= 3
+
+
+def test_two_slots_run_two_children_at_once() -> None:
+    children = Children(max_running=2)
+    results: list[ChildResult] = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(children.run("child_targets:nap", {"seconds": 2.0}, 30))
+        )
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    a, b = (r.result for r in results)
+    assert a["started"] < b["ended"] and b["started"] < a["ended"]
+
+
+def test_stop_all_releases_a_job_waiting_for_a_slot(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(isolation, "KEEP_ALIVE_SECONDS", 0.2)
+    children = Children(max_running=1)
+    results: list[ChildResult] = []
+    for _ in range(2):
+        threading.Thread(
+            target=lambda: results.append(children.run("child_targets:hang", {}, 60))
+        ).start()
+        time.sleep(0.5)
+    children.stop_all()
+    deadline = time.monotonic() + 15
+    while len(results) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert [r.outcome for r in results] == ["stopped", "stopped"]
 
 
 def test_a_child_exits_when_its_daemon_is_killed(tmp_path: Path) -> None:

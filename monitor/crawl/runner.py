@@ -119,17 +119,20 @@ def crawl_in_this_process(
     since: date | None,
     archive: bool = False,
     check: bool = False,
+    quick: bool = False,
 ) -> CrawlSummary:
-    """The crawl itself. Starts the Twisted reactor: call at most once per process."""
+    """The crawl itself. Starts the Twisted reactor: call at most once per process.
+    `quick`: adaptive polling's cheap poll (the feeds only, robots.txt from the store)."""
     from scrapy.crawler import CrawlerProcess
 
     from monitor.crawl.settings import scrapy_settings
     from monitor.crawl.spider import SourceSpider
 
-    summary = CrawlSummary(source=source.key, mode=crawl_mode(since, archive), run_id=run_id)
+    mode = "quick" if quick else crawl_mode(since, archive)
+    summary = CrawlSummary(source=source.key, mode=mode, run_id=run_id)
     store = CrawlStore(db, source)
     started = time.monotonic()
-    process = CrawlerProcess(scrapy_settings(source, settings))
+    process = CrawlerProcess(scrapy_settings(source, settings, quick=quick))
     if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
         logging.getLogger("scrapy").setLevel(logging.WARNING)  # our own lines say what matters
     crawler = process.create_crawler(SourceSpider)
@@ -142,6 +145,7 @@ def crawl_in_this_process(
         since=since,
         archive=archive,
         check=check,
+        quick=quick,
     )
     try:
         process.start()

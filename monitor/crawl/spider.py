@@ -8,7 +8,9 @@ share is fetched once:
   patterns (or look like articles, for a source without patterns) are articles;
 - what the source declares on top: feeds, sitemaps, listing templates, section fronts,
   WordPress's REST post list; and the feeds and REST API a home page announces.
-Guesses that answer 404 are remembered and re-probed daily, not on every poll.
+Guesses that answer 404 are remembered and re-probed daily, not on every poll. A quick
+poll (adaptive polling between full walks) reads only the first page of the source's
+feeds, or of its home pages when it declares no feed, and robots.txt from the kept copy.
 
 A fresh crawl polls with conditional GETs, reads first pages (and the next ones only while
 they bring unknown articles, up to FRESH_PAGES), and reads a page's sections only when the
@@ -44,11 +46,11 @@ from monitor.crawl.archive import capture_time, cdx_links, cdx_next, cdx_query
 from monitor.crawl.canonical import UrlMap, canonical_link
 from monitor.crawl.discovery import (
     Link,
-    feed_links,
     iso_day,
     iso_moment,
     listing_date,
     on_or_after,
+    read_feed,
     rest_links,
     sitemap_entries,
 )
@@ -111,6 +113,7 @@ class SourceSpider(scrapy.Spider):
         since: date | None = None,
         archive: bool = False,
         check: bool = False,
+        quick: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(name=source.key, **kwargs)
@@ -121,6 +124,7 @@ class SourceSpider(scrapy.Spider):
         self.max_crawl_delay = config.crawl.max_crawl_delay
         self.archive_url = config.crawl.archive_url if archive else None
         self.check = check  # `sources check`: first pages, a few sample articles
+        self.quick = quick  # adaptive polling's cheap poll: first pages of the feeds only
         self.since = since
         self.store = store
         self.summary = summary
@@ -171,6 +175,9 @@ class SourceSpider(scrapy.Spider):
             return [
                 Probe("archive", cdx_query(self.archive_url, h, self.since)) for h in source.hosts
             ]
+        if self.quick:
+            feeds = [Probe("feed", u) for u in source.feeds]
+            return feeds or [Probe("home", u) for u in source.home_urls()]
         return [
             *(Probe("feed", u) for u in source.feeds),
             *(Probe("sitemap", u) for u in source.sitemaps),
@@ -311,7 +318,7 @@ class SourceSpider(scrapy.Spider):
             f", {len(reading.children)} more to read" if reading.children else "",
         )
         self._report(probe, str(response.status), reading, articles)
-        for child in reading.children:
+        for child in [] if self.quick else reading.children:
             yield from self._out(self._discover(child))
         for link in articles:
             self.summary.reach(probe.kind, link.url)
@@ -322,7 +329,7 @@ class SourceSpider(scrapy.Spider):
             yield from self._out(self._discover(reading.next_page))
 
     def _next_page_wanted(self, probe: Probe, articles: list[Link]) -> bool:
-        if self.check:
+        if self.check or self.quick:
             return False
         if probe.kind == "archive":
             return True  # the index's resume key says there is more
@@ -368,10 +375,12 @@ class SourceSpider(scrapy.Spider):
         return sum(self.source.owns(link.url) for link in links)
 
     def _feed(self, probe: Probe, response: Response) -> Reading | None:
-        items = feed_links(response.body, probe.url)
-        if items is None:
+        feed = read_feed(response.body, probe.url)
+        if feed is None:
             return None
-        links = self._mapped(items, response.url)
+        if feed.hub:  # WebSub: the daemon subscribes (the topic is the feed's own URL)
+            self.summary.hubs[feed.topic or probe.url] = feed.hub
+        links = self._mapped(feed.links, response.url)
         return Reading(links, seen=self._owned(links))
 
     def _sitemap(self, probe: Probe, response: Response) -> Reading | None:
@@ -564,8 +573,8 @@ class SourceSpider(scrapy.Spider):
                 f"discovery pages held {self.summary.links} links to the source but none is"
                 + " an article: the article URL patterns may no longer fit the site"
             ]
-        if self.archive_url or not matched:
-            return []
+        if self.archive_url or self.quick or not matched:
+            return []  # a quick poll reads one path: the others are not expected to deliver
 
         def delivered(kind: str) -> bool:
             kinds = GENERIC if kind in GENERIC else (kind,)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,13 @@ from monitor.log import redact, register_url_secrets, setup_logging
 from monitor.service import health, locks
 from monitor.service.isolation import Children, ChildResult
 from monitor.service.pipeline import Pipeline
+from monitor.service.polling import (
+    full_walk_due,
+    history_for,
+    last_full_walk,
+    limits_for,
+    poll_interval,
+)
 from monitor.store import models
 from monitor.store.db import Database
 from monitor.store.models import utcnow
@@ -53,10 +60,12 @@ def crawl_in_child(payload: dict[str, Any]) -> dict[str, Any]:
     for channel in settings.notify.channels.values():
         register_url_secrets(channel.url)
     source = SOURCES[payload["source"]]
+    quick = bool(payload.get("quick"))
     db = Database(settings.db_url)
     try:
-        run_id = CrawlStore(db, source).start_run("fresh", worker=payload["worker"])
-        summary = crawl_in_this_process(source, settings, db, run_id, None)
+        mode = "quick" if quick else "fresh"
+        run_id = CrawlStore(db, source).start_run(mode, worker=payload["worker"])
+        summary = crawl_in_this_process(source, settings, db, run_id, None, quick=quick)
     finally:
         db.dispose()
     return summary.as_json()
@@ -92,6 +101,9 @@ class CycleReport:
     pages: int = 0
     new: int = 0
     error: str | None = None
+    quick: bool = False  # adaptive polling's cheap poll, not a full walk
+    hubs: dict[str, str] = field(default_factory=dict)  # WebSub topic -> hub, from the feeds
+    next_in: float | None = None  # adaptive polling: seconds until the next poll
 
 
 class SourceCycle:
@@ -116,7 +128,25 @@ class SourceCycle:
         self.on_done = on_done
 
     def interval(self, key: str) -> timedelta:
+        """The job's own interval: with adaptive polling the ceiling (re-timed after each poll)."""
+        if self.settings.polling.adaptive:
+            return timedelta(minutes=self.settings.polling.ceiling_minutes)
         return timedelta(minutes=self.settings.source(key).interval_minutes)
+
+    def quick_poll(self, key: str, now: datetime) -> bool:
+        """Whether this poll reads the feeds only (adaptive polling between full walks)."""
+        if not self.settings.polling.adaptive:
+            return False
+        polling = self.settings.polling
+        last, cost = last_full_walk(self.db, key)
+        budget = polling.host_requests_per_minute / 60
+        return not full_walk_due(last, cost, now, polling.full_every_minutes * 60, budget)
+
+    def next_poll_in(self, source: Source, now: datetime) -> float:
+        """Seconds to the next poll of the source by its rhythm, bounds and budget."""
+        history = history_for(self.settings, source.key, self.db, now)
+        limits = limits_for(self.settings, source, self.db)
+        return poll_interval(history, limits, now, self.settings.polling.full_every_minutes * 60)
 
     def run(self, source: Source, next_fire: datetime | None = None) -> CycleReport:
         key = source.key
@@ -148,8 +178,10 @@ class SourceCycle:
         key = source.key
         started = utcnow()
         self._abort_leftovers(key, before=started)
-        log.info("crawl %s started (limit %.0fs)", key, timeout)
+        quick = self.quick_poll(key, started)
+        log.info("crawl %s started%s (limit %.0fs)", key, " (quick)" if quick else "", timeout)
         payload = {
+            "quick": quick,
             "source": key,
             "worker": self.owner,
             "settings": self.settings.model_dump(mode="json"),
@@ -160,7 +192,10 @@ class SourceCycle:
         locks.renew(self.db, locks.crawl_lease(key), self.owner, ttl)
         if child.outcome == "ok":
             report = CycleReport(
-                key, str(child.result.get("outcome", "ok")), error=child.result.get("error")
+                key,
+                str(child.result.get("outcome", "ok")),
+                error=child.result.get("error"),
+                hubs=dict(child.result.get("hubs") or {}),
             )
             log.info("crawl %s finished in %.1fs: %s", key, child.seconds, _counts(child))
         else:
@@ -168,16 +203,21 @@ class SourceCycle:
             log.warning(
                 "crawl %s %s after %.1fs: %s", key, child.outcome, child.seconds, report.error
             )
+        report.quick = quick
         if child.outcome != "stopped":
             report.pages, report.new = self._process(key)
+            if self.settings.polling.adaptive and report.outcome not in FAILED_OUTCOMES:
+                report.next_in = self.next_poll_in(source, utcnow())
+                next_fire = utcnow() + timedelta(seconds=report.next_in)
             self._record(key, report, next_fire)
             health.check_and_alert(self.db, self.settings, key, utcnow())
             log.info(
-                "cycle %s done: %s, %d page(s) processed, %d new article(s)",
+                "cycle %s done: %s, %d page(s) processed, %d new article(s)%s",
                 key,
                 report.outcome,
                 report.pages,
                 report.new,
+                f", next poll in {report.next_in:.0f}s" if report.next_in is not None else "",
             )
         if self.on_done:
             self.on_done(report, child.seconds)

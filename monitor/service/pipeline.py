@@ -46,6 +46,7 @@ class Matcher(Protocol):
 UNFLAGGED = "unflagged"  # review state of articles no rule matched: not in the queue
 DATE_IS_FETCH_TIME = "date_is_fetch_time"  # flag: no date anywhere, the fetch time stands in
 
+POLL_MODES = ("fresh", "quick")  # crawl runs that poll for new items (a full walk or quick)
 HintsLookup = Callable[[str], SourceHints | None]
 
 
@@ -139,7 +140,7 @@ def seen_by_fresh_poll(session: Session, raw: models.RawPage) -> bool:
     if len(rows) < 2:
         return False
     mode, finished_at = rows[0]
-    return mode == "fresh" and (finished_at is None or finished_at >= raw.fetched_at)
+    return mode in POLL_MODES and (finished_at is None or finished_at >= raw.fetched_at)
 
 
 class Pipeline:
@@ -230,7 +231,9 @@ class Pipeline:
             article.review_state = "new"
         elif not shown and status == "new":
             article.review_state = UNFLAGGED  # keeps the queue's state index to flagged items
-        record_version(session, article, raw, [m.rule for m in matches], previous, self.settings, now)
+        record_version(
+            session, article, raw, [m.rule for m in matches], previous, self.settings, now
+        )
         alerts = enqueue(session, article, matches, self.settings.notify, now)
         log.info(
             "%s article %s (%s), %d rule(s), %d alert(s)",

@@ -78,6 +78,14 @@ def backoff_delay(interval: timedelta, failures: int) -> timedelta:
     return min(interval * (2 ** min(failures, 20)), max(MAX_BACKOFF, interval))
 
 
+def job_interval(settings: Settings, key: str) -> timedelta:
+    """A source job's own interval: with adaptive polling the ceiling (each poll re-times
+    the next one), else the source's `interval_minutes`."""
+    if settings.polling.adaptive:
+        return timedelta(minutes=settings.polling.ceiling_minutes)
+    return timedelta(minutes=settings.source(key).interval_minutes)
+
+
 def ensure_sources(db: Database, sources: dict[str, Source]) -> None:
     """A `sources` row per registered source (crawl runs and health refer to it)."""
     with db.session() as session:
@@ -128,10 +136,7 @@ class SourceCycle:
         self.on_done = on_done
 
     def interval(self, key: str) -> timedelta:
-        """The job's own interval: with adaptive polling the ceiling (re-timed after each poll)."""
-        if self.settings.polling.adaptive:
-            return timedelta(minutes=self.settings.polling.ceiling_minutes)
-        return timedelta(minutes=self.settings.source(key).interval_minutes)
+        return job_interval(self.settings, key)
 
     def quick_poll(self, key: str, now: datetime) -> bool:
         """Whether this poll reads the feeds only (adaptive polling between full walks)."""

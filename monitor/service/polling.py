@@ -7,9 +7,10 @@ The model, small on purpose (`poll_interval`):
 - the interval that expects EXPECTED_ITEMS new items per poll at that rate, halved after a
   poll that found something (news comes in bursts) and stretched after quiet polls;
 - clamped to [floor, ceiling], then raised, whatever the ceiling says, to politeness: the
-  requests the last poll made, spaced by the host's crawl-delay, and paid for out of the
-  per-host budget left after the full walks' share ("pay after": a poll of c requests
-  waits c / budget, so no stretch of polls exceeds the budget on average).
+  requests the last poll made, spaced by the host's crawl-delay; and the mean requests of
+  the recent quick polls (a 304 costs one, a new item one more) paid for out of the
+  per-host budget left after the full walks' share, so that polls keep to the budget on
+  average without a long pause after each poll that fetched an article.
 A full walk of every discovery path costs many requests, so most polls are quick (the
 feeds only, `mode="quick"` on the run) and a full walk comes every `full_every_minutes`,
 later when its cost would take more than FULL_SHARE of the budget (`full_walk_due`).
@@ -54,6 +55,7 @@ class History:
     arrivals: Sequence[datetime]  # publication (else first-seen) times inside `window`
     window: timedelta
     last_cost: int = 1  # requests the last poll made (all to one host, at worst)
+    mean_cost: float = 1.0  # mean requests of the recent quick polls
     full_cost: int = 0  # requests the last full walk made
     found_new: bool = False  # the last poll stored new articles
     quiet_polls: int = 0  # polls in a row that found nothing
@@ -83,7 +85,7 @@ def poll_interval(history: History, limits: Limits, now: datetime, full_every: f
     spare = limits.budget - history.full_cost / full_interval(
         history.full_cost, full_every, limits.budget
     )
-    return max(interval, history.last_cost * limits.crawl_delay, history.last_cost / spare)
+    return max(interval, history.last_cost * limits.crawl_delay, history.mean_cost / spare)
 
 
 def full_walk_due(
@@ -138,12 +140,13 @@ def history_for(settings: Settings, key: str, db: Database, now: datetime) -> Hi
             .limit(RECENT_RUNS)
         ).all()
     quiet = next((i for i, r in enumerate(runs) if r.new), len(runs))
-    full = next((r.requests for r in runs if r.mode == "fresh"), 0)
+    quick = [max(1, r.requests) for r in runs if r.mode == "quick"]
     return History(
         arrivals=arrivals,
         window=window,
         last_cost=max(1, runs[0].requests) if runs else 1,
-        full_cost=full,
+        mean_cost=sum(quick) / len(quick) if quick else 1.0,
+        full_cost=last_full_walk(db, key)[1],
         found_new=bool(runs and runs[0].new),
         quiet_polls=quiet,
     )

@@ -31,7 +31,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.config import Settings
 from monitor.service import locks
-from monitor.service.cycle import CycleReport, SourceCycle, ensure_sources
+from monitor.service.cycle import CycleReport, SourceCycle, ensure_sources, job_interval
 from monitor.service.isolation import Children
 from monitor.service.pipeline import Matcher
 from monitor.service.recheck import Rechecker, schedule_rechecks
@@ -175,7 +175,7 @@ class Daemon:
         """The jobs, rebuilt from the config at every start (nothing is stored)."""
         for source in self.enabled_sources():
             cfg = self.settings.source(source.key)
-            interval = self.cycle.interval(source.key).total_seconds()
+            interval = job_interval(self.settings, source.key).total_seconds()
             first = now + timedelta(seconds=random.uniform(0, min(cfg.jitter_seconds, interval)))
             self.crawl_jobs[source.key] = self.scheduler.add_job(
                 self._crawl_job,

@@ -72,12 +72,12 @@ def test_crawl_delay_and_budget_raise_the_interval_past_the_ceiling_if_need_be()
     busy = spread(2000)
     delayed = Limits(floor=60, ceiling=600, crawl_delay=30, budget=1.0)
     assert interval(busy, limits=delayed, last_cost=4) == 4 * 30  # 4 requests, 30 s apart
-    # 3 requests at 1 a minute, out of what the full walks leave of the budget
-    spent = interval(busy, last_cost=3, full_cost=20)
+    # quick polls of 3 requests on average at 1 a minute, out of what full walks leave
+    spent = interval(busy, mean_cost=3, full_cost=20)
     spare = LIMITS.budget - 20 / full_interval(20, FULL_EVERY, LIMITS.budget)
     assert spent == pytest.approx(3 / spare) and spent > 180
     tight = Limits(floor=60, ceiling=120, crawl_delay=0, budget=1 / 60)
-    assert interval(busy, limits=tight, last_cost=10) > tight.ceiling  # politeness wins
+    assert interval(busy, limits=tight, mean_cost=10) > tight.ceiling  # politeness wins
 
 
 def test_polls_paced_by_the_interval_keep_to_the_budget() -> None:
@@ -85,14 +85,16 @@ def test_polls_paced_by_the_interval_keep_to_the_budget() -> None:
     simulated day stay within the per-host budget."""
     rng = random.Random(7)
     arrivals, now, last_full, spent = spread(300), NOW, None, 0
-    history = History(arrivals, WINDOW)
+    quick: list[int] = []
     end = NOW + timedelta(days=1)
     while now < end:
         full = full_walk_due(last_full, 25, now, FULL_EVERY, LIMITS.budget)
         cost = 25 if full else rng.choice([1, 1, 1, 2, 3])
         last_full = now if full else last_full
         spent += cost
-        history = History(arrivals, WINDOW, last_cost=cost, full_cost=25, found_new=cost > 1)
+        quick = quick if full else [*quick, cost][-8:]
+        mean = sum(quick) / len(quick) if quick else 1.0
+        history = History(arrivals, WINDOW, cost, mean, full_cost=25, found_new=cost > 1)
         now += timedelta(seconds=poll_interval(history, LIMITS, now, FULL_EVERY))
     minutes = (now - NOW).total_seconds() / 60
     assert spent / minutes <= 60 * LIMITS.budget

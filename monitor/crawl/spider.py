@@ -8,7 +8,9 @@ share is fetched once:
   patterns (or look like articles, for a source without patterns) are articles;
 - what the source declares on top: feeds, sitemaps, listing templates, section fronts,
   WordPress's REST post list; and the feeds and REST API a home page announces.
-Guesses that answer 404 are remembered and re-probed daily, not on every poll. A quick
+Guesses that answer 404 are remembered and re-probed daily, not on every poll, and so are
+article links that answer 404/410; a link whose page was stored under another URL (a
+redirect, rel=canonical) is not fetched again. A quick
 poll (adaptive polling between full walks) reads only the first page of the source's
 feeds, or of its home pages when it declares no feed, and robots.txt from the kept copy.
 
@@ -70,7 +72,10 @@ MAX_SECTIONS_PER_HOST = 40  # sections read per host and run (a menu, not a site
 MISSING_RECHECK = timedelta(hours=24)  # a guessed feed that 404'd is re-probed daily, not per poll
 CHECK_SAMPLES = 2  # articles fetched per discovery kind by `monitor sources check`
 GENERIC = ("home", "section")  # the generic path's kinds: one path for expectations
-END_OF_SERIES = ("gone", "http_400")  # a page past the last one (WordPress REST says 400)
+END_OF_SERIES = ("gone", "http_400")
+# FetchState status of an article URL whose page is stored under another URL (a redirect,
+# rel=canonical): a feed listing it is not a reason to fetch it again
+STORED_ELSEWHERE = 301  # a page past the last one (WordPress REST says 400)
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,7 @@ class SourceSpider(scrapy.Spider):
         self.summary.fail(f"error_{type(failure.value).__name__.lower()}")
         probe = response.meta.get("probe")
         self._taint(response.meta.get("origin") or (probe.url if probe else ""))
+        self._taint(response.meta.get("article"))  # not stored: not "stored elsewhere" either
         log.error(
             "%s: %s while handling %s",
             self.source.key,
@@ -599,9 +605,11 @@ class SourceSpider(scrapy.Spider):
         self.discovered.add(url)
         self.summary.found += 1
         # stored before, or fetched this run under another URL that named it canonical
-        if url in self.known or url in self.seen:
+        if url in self.known or url in self.seen or self._stored_elsewhere(url):
             self.summary.unchanged += 1
             return None
+        if (state := self.validators_in.get(url)) and _recently_missing(state):
+            return None  # answered 404/410 lately: asked again daily, not on every poll
         self.seen.add(url)
         if self.check:
             if self.samples[kind] >= CHECK_SAMPLES:
@@ -623,6 +631,10 @@ class SourceSpider(scrapy.Spider):
             self.summary.capped += 1
             self._taint(origin)
         return request
+
+    def _stored_elsewhere(self, url: str) -> bool:
+        state = self.validators_in.get(url)
+        return state is not None and state.status == STORED_ELSEWHERE
 
     def _taint(self, url: str | None) -> None:
         """Keep the validators of `url` and of what led to it: all are read again next time."""
@@ -651,6 +663,7 @@ class SourceSpider(scrapy.Spider):
         self.seen.add(url)
         if url != response.meta["article"]:
             self.summary.stored_as[response.meta["article"]] = url
+            self.validators_out[response.meta["article"]] = Validators(status=STORED_ELSEWHERE)
         yield RawPage(
             url=url,
             source=self.source.key,
@@ -675,6 +688,9 @@ class SourceSpider(scrapy.Spider):
             self.summary.blocked += 1
         else:
             self.summary.fail(reason)
+        if reason == "gone":
+            status = failure.value.response.status
+            self.validators_out[meta["article"]] = Validators(status=status)
         if reason.startswith(RETRYABLE):
             self._taint(meta["origin"])
         log.warning(

@@ -77,6 +77,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=20.0, help="fixed poll interval, s")
     parser.add_argument("--items", type=int, default=6)
     parser.add_argument("--gap", type=float, default=120.0, help="most seconds between items")
+    parser.add_argument("--push-gap", type=float, default=20.0, help="the same, with WebSub")
     parser.add_argument("--keep-log", help="a folder to copy each run's daemon log to")
     args = parser.parse_args()
     results = [_run(mode, args) for mode in args.modes.split(",")]
@@ -116,7 +117,7 @@ def _run(mode: str, args: argparse.Namespace) -> Result:
                 for s in sites.servers.values():
                     s.stats.reset()
                 push = _pusher(hub, root) if mode == "websub" else None
-                gap = args.interval if mode == "fixed" else args.gap
+                gap = {"fixed": args.interval, "websub": args.push_gap}.get(mode, args.gap)
                 started = time.monotonic()
                 latencies = [_one(root, endpoint, i, gap, push) for i in range(args.items)]
                 minutes = (time.monotonic() - started) / 60

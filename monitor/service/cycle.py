@@ -23,13 +23,7 @@ from monitor.log import redact, register_url_secrets, setup_logging
 from monitor.service import health, locks
 from monitor.service.isolation import Children, ChildResult
 from monitor.service.pipeline import Pipeline
-from monitor.service.polling import (
-    full_walk_due,
-    history_for,
-    last_full_walk,
-    limits_for,
-    poll_interval,
-)
+from monitor.service.polling import history_for, limits_for, poll_interval, quick_poll_now
 from monitor.store import models
 from monitor.store.db import Database
 from monitor.store.models import utcnow
@@ -140,12 +134,7 @@ class SourceCycle:
 
     def quick_poll(self, key: str, now: datetime) -> bool:
         """Whether this poll reads the feeds only (adaptive polling between full walks)."""
-        if not self.settings.polling.adaptive:
-            return False
-        polling = self.settings.polling
-        last, cost = last_full_walk(self.db, key)
-        budget = polling.host_requests_per_minute / 60
-        return not full_walk_due(last, cost, now, polling.full_every_minutes * 60, budget)
+        return self.settings.polling.adaptive and quick_poll_now(self.settings, self.db, key, now)
 
     def next_poll_in(self, source: Source, now: datetime) -> float:
         """Seconds to the next poll of the source by its rhythm, bounds and budget."""

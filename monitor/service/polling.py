@@ -36,6 +36,7 @@ FULL_SHARE = 0.5  # at most this share of a host's budget goes to full walks
 AFTER_NEW = 0.5  # interval factor after a poll that found new items
 QUIET_STEP, QUIET_MAX = 0.25, 2.0  # +25% per quiet poll in a row, up to twice
 RECENT_RUNS = 8
+WORKED = ("ok", "degraded", "partial")  # run outcomes that read the source
 
 
 @dataclass(frozen=True)
@@ -158,12 +159,31 @@ def last_full_walk(db: Database, key: str) -> tuple[datetime | None, int]:
     with db.session(readonly=True) as session:
         row = session.execute(
             select(run.started_at, run.requests)
-            .where(
-                run.source_key == key,
-                run.mode == "fresh",
-                run.outcome.in_(("ok", "degraded", "partial")),
-            )
+            .where(run.source_key == key, run.mode == "fresh", run.outcome.in_(WORKED))
             .order_by(run.started_at.desc())
             .limit(1)
         ).first()
     return (row.started_at, row.requests) if row else (None, 0)
+
+
+def quick_poll_now(settings: Settings, db: Database, key: str, now: datetime) -> bool:
+    """A quick poll, unless a full walk is due or the last poll failed."""
+    polling = settings.polling
+    last, cost = last_full_walk(db, key)
+    budget = polling.host_requests_per_minute / 60
+    due = full_walk_due(last, cost, now, polling.full_every_minutes * 60, budget)
+    return not due and last_poll_worked(db, key)
+
+
+def last_poll_worked(db: Database, key: str) -> bool:
+    """A poll that failed (its feed broken, say) is followed by a full walk, not by more
+    quick polls of the same path until the next full walk is due."""
+    run = models.CrawlRun
+    with db.session(readonly=True) as session:
+        outcome = session.scalar(
+            select(run.outcome)
+            .where(run.source_key == key, run.mode.in_(POLL_MODES))
+            .order_by(run.started_at.desc(), run.id.desc())
+            .limit(1)
+        )
+    return outcome in WORKED

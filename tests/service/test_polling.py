@@ -7,14 +7,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from monitor.config import Settings
+from monitor.service.cycle import ensure_sources
 from monitor.service.polling import (
     History,
     Limits,
     full_interval,
     full_walk_due,
     poll_interval,
+    quick_poll_now,
 )
+from monitor.store import models
+from monitor.store.db import Database
+from spiders import SOURCES
 
+KEY = "state_dept"
 NOW = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
 WINDOW = timedelta(days=14)
 LIMITS = Limits(floor=60, ceiling=3600, crawl_delay=0, budget=1 / 60)
@@ -109,3 +116,32 @@ def test_a_full_walk_is_due_every_so_often_or_less_often_when_costly() -> None:
     # 200 requests at 1 a minute with half the budget: every 400 minutes, not every 3 hours
     assert full_interval(200, FULL_EVERY, LIMITS.budget) == 400 * 60
     assert not full_walk_due(NOW - timedelta(hours=6), 200, NOW, FULL_EVERY, LIMITS.budget)
+
+
+def test_a_full_walk_comes_when_due_or_after_a_failed_poll(db: Database) -> None:
+    settings = Settings.model_validate({"polling": {"adaptive": True}})
+    now = datetime.now(UTC)
+
+    def run(mode: str, outcome: str, minutes_ago: float, requests: int = 1) -> None:
+        with db.session() as session:
+            session.add(
+                models.CrawlRun(
+                    source_key=KEY,
+                    mode=mode,
+                    outcome=outcome,
+                    requests=requests,
+                    started_at=now - timedelta(minutes=minutes_ago),
+                )
+            )
+
+    ensure_sources(db, {KEY: SOURCES[KEY]})
+    assert not quick_poll_now(settings, db, KEY, now)  # never walked
+    run("fresh", "failed", 200)
+    assert not quick_poll_now(settings, db, KEY, now)  # the walk failed
+    run("fresh", "partial", 170, requests=16)
+    assert quick_poll_now(settings, db, KEY, now)
+    assert not quick_poll_now(settings, db, KEY, now + timedelta(minutes=10))  # 3 h: due
+    run("quick", "failed", 1)
+    assert not quick_poll_now(settings, db, KEY, now)  # the feed failed: walk every path
+    run("fresh", "ok", 0.5, requests=16)
+    assert quick_poll_now(settings, db, KEY, now)

@@ -13,7 +13,11 @@ loopback server.
   floor) and a budget of 1 request a minute per host; the site's crawl-delay (5 s) is
   obeyed. The first poll is a full walk (counted apart, and amortised over its 3-hour
   period); then quick polls read the feed. Target: median <= 60 s at <= 1 request/min/host.
-- websub: the same, the feed names a loopback hub, and each publication is pushed.
+- websub: the same, the feed names a loopback hub, and each publication is pushed: the
+  push is polled at once whatever the budget, so the requests follow the publications.
+Each item is published a random 0..`--gap` s after the previous alert (`--push-gap` with
+WebSub, the interval when fixed): the default 120 s is a busy source, one item every two
+minutes or so, which spends about half the budget on article pages; 480 s is sparser.
 Run:
     .venv/bin/python bench/latency.py [--modes fixed,adaptive,websub] [--items 6]
 """
@@ -171,7 +175,11 @@ def _print(result: Result, args: argparse.Namespace) -> None:
     print(
         f"  median {statistics.median(lat):.1f}s  mean {statistics.mean(lat):.1f}s  max {max(lat):.1f}s"
     )
-    print("  requests/min/host " + ", ".join(f"{h} {r:.2f}" for h, r in rates.items()))
+    print(
+        "  requests/min/host "
+        + ", ".join(f"{h} {r:.2f}" for h, r in rates.items())
+        + f"; {sum(result.requests.values()) / len(lat):.1f} requests per item"
+    )
     if result.mode == "fixed":
         ratio = max(lat) / args.interval
         print(f"  poll every {args.interval:.0f}s: max ratio {ratio:.2f} (target <= 1.25)")

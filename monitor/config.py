@@ -123,6 +123,34 @@ class CrawlSettings(_Section):
     archive_url: str = "https://web.archive.org"
 
 
+class PollingSettings(_Section):
+    """Adaptive polling (`monitor/service/polling.py`) and WebSub pushes (`websub.py`).
+
+    Off by default: each source is then polled every `sources.<key>.interval_minutes`,
+    every discovery path each time. On, each source's next poll follows its own
+    publication rhythm between `floor_minutes` and `ceiling_minutes`, most polls read only
+    its feeds (a conditional GET), and a full walk of every path runs every
+    `full_every_minutes` (later if the budget needs it).
+    """
+
+    adaptive: bool = False
+    floor_minutes: float = Field(1, gt=0)
+    ceiling_minutes: float = Field(60, gt=0)
+    # the most requests a minute to one host, averaged (full walks and article fetches count)
+    host_requests_per_minute: float = Field(1, gt=0)
+    full_every_minutes: float = Field(180, gt=0)
+    history_days: float = Field(14, gt=0)  # publication history the rhythm is read from
+    # subscribe to the WebSub hub a feed names (the callback is on review.base_url)
+    websub: bool = True
+    websub_lease_hours: float = Field(24, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PollingSettings:
+        if self.floor_minutes > self.ceiling_minutes:
+            raise ValueError("floor_minutes must not exceed ceiling_minutes")
+        return self
+
+
 class ChannelSettings(_Section):
     """One alert channel: an apprise URL (secrets may come from env via ${VAR}).
 
@@ -241,6 +269,7 @@ class Settings(_Section):
     log_json: bool = False
     log_level: str = "INFO"
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    polling: PollingSettings = Field(default_factory=PollingSettings)
     sources: dict[str, SourceSettings] = Field(default_factory=dict)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)

@@ -43,6 +43,8 @@ def test_base_urls_per_host(tmp_path: Path) -> None:
     ("crawl:\n  max_byte: 5\n", "crawl.max_byte: unknown key"),
     ("notify: [1, 2\n", "not valid YAML"),
     ("- a\n- b\n", "top level must be a mapping"),
+    ("polling:\n  floor_minutes: 10\n  ceiling_minutes: 5\n", "floor_minutes must not exceed"),
+    ("polling:\n  host_requests_per_minute: 0\n", "polling.host_requests_per_minute"),
 ])
 def test_bad_config_names_the_key(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace(".", r"\.").replace("[", r"\[")):

@@ -36,18 +36,37 @@ class Link:
         return self.listed.date() if isinstance(self.listed, datetime) else self.listed
 
 
-def feed_links(body: bytes, url: str) -> list[Link] | None:
+@dataclass(frozen=True)
+class Feed:
+    """An RSS/Atom document: its items, and the WebSub hub and topic it names (if any)."""
+
+    links: list[Link]
+    hub: str | None = None  # <link rel="hub">
+    topic: str | None = None  # <link rel="self">: the URL a hub knows the feed by
+
+
+def read_feed(body: bytes, url: str) -> Feed | None:
     """Items of an RSS/Atom document (None: not a feed). `url` resolves relative links."""
     # A stream, never the bytes: feedparser.parse(bytes) first tries open(bytes) as a
     # local file name, so a server answering "/etc/passwd" would make us read that file.
     parsed = feedparser.parse(io.BytesIO(body), response_headers={"content-location": url})
     if not parsed.get("version") and not parsed.entries:
         return None
-    return [
-        Link(e.link, feed_entry(e), listed=_feed_moment(e), title=e.get("title"))
-        for e in parsed.entries
-        if e.get("link")
-    ]
+    rels = {link.get("rel"): link.get("href") for link in parsed.feed.get("links", [])}
+    return Feed(
+        [
+            Link(e.link, feed_entry(e), listed=_feed_moment(e), title=e.get("title"))
+            for e in parsed.entries
+            if e.get("link")
+        ],
+        hub=rels.get("hub"),
+        topic=rels.get("self"),
+    )
+
+
+def feed_links(body: bytes, url: str) -> list[Link] | None:
+    feed = read_feed(body, url)
+    return feed.links if feed is not None else None
 
 
 def _feed_moment(entry: Any) -> datetime | None:

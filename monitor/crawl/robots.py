@@ -112,6 +112,10 @@ class RobotsBook:
             row.status, row.fetched_at, row.checked_at = status, now, now
             row.failures, row.failing_since, row.last_error = 0, None, None
 
+    def copy(self, host: str) -> models.RobotsTxt | None:
+        with self.db.session(readonly=True) as session:
+            return session.get(models.RobotsTxt, host)
+
     def unreachable(self, host: str, reason: str, now: datetime) -> models.RobotsTxt:
         """Count one more unreadable answer; the row still holds the last good copy."""
         with self.db.session() as session:
@@ -134,12 +138,25 @@ class FailClosedRobotsTxtMiddleware(RobotsTxtMiddleware):
         # traceback; `_unreachable` logs what happened instead
         logging.getLogger(RobotsTxtMiddleware.__module__).setLevel(logging.CRITICAL)
         self.max_age = timedelta(hours=crawler.settings.getfloat("MONITOR_ROBOTS_MAX_AGE_HOURS"))
+        self.reuse = timedelta(hours=crawler.settings.getfloat("MONITOR_ROBOTS_REUSE_HOURS"))
         self.closed: dict[str, str] = {}  # netloc -> why its robots.txt was unreachable
         self.first: dict[str, Request] = {}  # netloc -> the request that needed robots.txt
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
-        self.first.setdefault(urlparse_cached(request).netloc, request)
+        netloc = urlparse_cached(request).netloc
+        self.first.setdefault(netloc, request)
+        if netloc not in self._parsers and (kept := self._kept(netloc)) is not None:
+            self._parsers[netloc] = build_from_crawler(self._parserimpl, self.crawler, kept)
         return await super().robot_parser(request)
+
+    def _kept(self, netloc: str) -> bytes | None:
+        """The stored copy's rules when it may stand for a fresh read (quick polls only)."""
+        if not self.reuse:
+            return None
+        row = self._record(lambda book: book.copy(self._host(netloc)))
+        if row is None or not usable(row, utcnow(), self.reuse):
+            return None
+        return (row.body or "").encode()  # no body: no robots.txt, everything allowed
 
     def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
         reason = self.closed.get(urlparse_cached(request).netloc)

@@ -42,18 +42,20 @@ def run_crawl(
     since: date | None = None,
     archive: bool = False,
     check: bool = False,
+    quick: bool = False,
 ) -> CrawlSummary:
     """Crawl `source` once in a child process; stores RawPages, CrawlRun and FetchState.
     `archive`: from the web archive's index instead of the site (a back-fill to `since`);
-    `check`: first discovery pages and a few sample articles only (`monitor sources check`)."""
+    `check`: first discovery pages and a few sample articles only (`monitor sources check`);
+    `quick`: the feeds only (adaptive polling's poll between full walks)."""
     if db.is_sqlite and db.engine.url.database in (None, "", ":memory:"):
         raise ValueError("run_crawl needs a database the crawl process can open, not :memory:")
-    mode = crawl_mode(since, archive)
+    mode = "quick" if quick else crawl_mode(since, archive)
     store = CrawlStore(db, source)
     run_id = store.start_run(mode, worker=f"{socket.gethostname()}:{os.getpid()}")
     limit = settings.source(source.key).timeout_minutes * 60
     level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
-    job = pickle.dumps((source, settings, db.url, run_id, since, archive, check, level))
+    job = pickle.dumps((source, settings, db.url, run_id, since, archive, check, quick, level))
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(
@@ -95,12 +97,14 @@ def _child_main() -> None:
     """Entry point of the crawl process: job pickled on stdin, summary pickled on stdout."""
     result = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not corrupt the result
-    source, settings, db_url, run_id, since, archive, check, level = pickle.load(sys.stdin.buffer)
+    source, settings, db_url, run_id, since, archive, check, quick, level = pickle.load(
+        sys.stdin.buffer
+    )
     setup_logging(level, settings.log_json)
     register_url_secrets(db_url)
     db = Database(db_url)
     try:
-        summary = crawl_in_this_process(source, settings, db, run_id, since, archive, check)
+        summary = crawl_in_this_process(source, settings, db, run_id, since, archive, check, quick)
     finally:
         db.dispose()
     result.write(pickle.dumps(summary))
@@ -119,17 +123,20 @@ def crawl_in_this_process(
     since: date | None,
     archive: bool = False,
     check: bool = False,
+    quick: bool = False,
 ) -> CrawlSummary:
-    """The crawl itself. Starts the Twisted reactor: call at most once per process."""
+    """The crawl itself. Starts the Twisted reactor: call at most once per process.
+    `quick`: adaptive polling's cheap poll (the feeds only, robots.txt from the store)."""
     from scrapy.crawler import CrawlerProcess
 
     from monitor.crawl.settings import scrapy_settings
     from monitor.crawl.spider import SourceSpider
 
-    summary = CrawlSummary(source=source.key, mode=crawl_mode(since, archive), run_id=run_id)
+    mode = "quick" if quick else crawl_mode(since, archive)
+    summary = CrawlSummary(source=source.key, mode=mode, run_id=run_id)
     store = CrawlStore(db, source)
     started = time.monotonic()
-    process = CrawlerProcess(scrapy_settings(source, settings))
+    process = CrawlerProcess(scrapy_settings(source, settings, quick=quick))
     if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
         logging.getLogger("scrapy").setLevel(logging.WARNING)  # our own lines say what matters
     crawler = process.create_crawler(SourceSpider)
@@ -142,6 +149,7 @@ def crawl_in_this_process(
         since=since,
         archive=archive,
         check=check,
+        quick=quick,
     )
     try:
         process.start()

@@ -31,6 +31,7 @@ DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"  # a known article is routine, not a warnin
 LOG_LEVEL = "INFO"
 LOG_VERSIONS: list[str] = []  # one line per crawl is enough; versions are in the lock file
 _FIXED = {k: v for k, v in globals().items() if k.isupper() and not k.startswith("_")}
+ROBOTS_REUSE_HOURS = 24.0  # a quick poll's robots.txt: the copy kept in the store, this fresh
 
 # Only in our crawls (they need a SourceSpider): Scrapy's own tools run without them.
 _COMPONENTS = {
@@ -58,7 +59,8 @@ def politeness_delay(source: Source, crawl: CrawlSettings) -> float:
     return max(crawl.download_delay, min(source.crawl_delay or 0.0, crawl.max_crawl_delay))
 
 
-def scrapy_settings(source: Source, settings: Settings) -> dict[str, Any]:
+def scrapy_settings(source: Source, settings: Settings, quick: bool = False) -> dict[str, Any]:
+    """`quick`: a quick poll reuses the kept robots.txt copy (RFC 9309 2.4 allows 24 h)."""
     crawl = settings.crawl
     delay = politeness_delay(source, crawl)
     limit = settings.source(source.key).timeout_minutes * 60
@@ -68,6 +70,7 @@ def scrapy_settings(source: Source, settings: Settings) -> dict[str, Any]:
         "USER_AGENT": crawl.user_agent,
         "ROBOTSTXT_OBEY": crawl.obey_robots,
         "MONITOR_ROBOTS_MAX_AGE_HOURS": crawl.robots_max_age_hours,
+        "MONITOR_ROBOTS_REUSE_HOURS": ROBOTS_REUSE_HOURS if quick else 0,
         "DOWNLOAD_TIMEOUT": crawl.download_timeout,
         "DOWNLOAD_MAXSIZE": crawl.max_bytes,
         "DOWNLOAD_WARNSIZE": crawl.warn_bytes,

@@ -8,7 +8,11 @@ share is fetched once:
   patterns (or look like articles, for a source without patterns) are articles;
 - what the source declares on top: feeds, sitemaps, listing templates, section fronts,
   WordPress's REST post list; and the feeds and REST API a home page announces.
-Guesses that answer 404 are remembered and re-probed daily, not on every poll.
+Guesses that answer 404 are remembered and re-probed daily, not on every poll, and so are
+article links that answer 404/410; a link whose page was stored under another URL (a
+redirect, rel=canonical) is not fetched again. A quick
+poll (adaptive polling between full walks) reads only the first page of the source's
+feeds, or of its home pages when it declares no feed, and robots.txt from the kept copy.
 
 A fresh crawl polls with conditional GETs, reads first pages (and the next ones only while
 they bring unknown articles, up to FRESH_PAGES), and reads a page's sections only when the
@@ -44,11 +48,11 @@ from monitor.crawl.archive import capture_time, cdx_links, cdx_next, cdx_query
 from monitor.crawl.canonical import UrlMap, canonical_link
 from monitor.crawl.discovery import (
     Link,
-    feed_links,
     iso_day,
     iso_moment,
     listing_date,
     on_or_after,
+    read_feed,
     rest_links,
     sitemap_entries,
 )
@@ -68,7 +72,10 @@ MAX_SECTIONS_PER_HOST = 40  # sections read per host and run (a menu, not a site
 MISSING_RECHECK = timedelta(hours=24)  # a guessed feed that 404'd is re-probed daily, not per poll
 CHECK_SAMPLES = 2  # articles fetched per discovery kind by `monitor sources check`
 GENERIC = ("home", "section")  # the generic path's kinds: one path for expectations
-END_OF_SERIES = ("gone", "http_400")  # a page past the last one (WordPress REST says 400)
+END_OF_SERIES = ("gone", "http_400")
+# FetchState status of an article URL whose page is stored under another URL (a redirect,
+# rel=canonical): a feed listing it is not a reason to fetch it again
+STORED_ELSEWHERE = 301  # a page past the last one (WordPress REST says 400)
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,7 @@ class SourceSpider(scrapy.Spider):
         since: date | None = None,
         archive: bool = False,
         check: bool = False,
+        quick: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(name=source.key, **kwargs)
@@ -121,6 +129,7 @@ class SourceSpider(scrapy.Spider):
         self.max_crawl_delay = config.crawl.max_crawl_delay
         self.archive_url = config.crawl.archive_url if archive else None
         self.check = check  # `sources check`: first pages, a few sample articles
+        self.quick = quick  # adaptive polling's cheap poll: first pages of the feeds only
         self.since = since
         self.store = store
         self.summary = summary
@@ -155,6 +164,7 @@ class SourceSpider(scrapy.Spider):
         self.summary.fail(f"error_{type(failure.value).__name__.lower()}")
         probe = response.meta.get("probe")
         self._taint(response.meta.get("origin") or (probe.url if probe else ""))
+        self._taint(response.meta.get("article"))  # not stored: not "stored elsewhere" either
         log.error(
             "%s: %s while handling %s",
             self.source.key,
@@ -171,6 +181,9 @@ class SourceSpider(scrapy.Spider):
             return [
                 Probe("archive", cdx_query(self.archive_url, h, self.since)) for h in source.hosts
             ]
+        if self.quick:
+            feeds = [Probe("feed", u) for u in source.feeds]
+            return feeds or [Probe("home", u) for u in source.home_urls()]
         return [
             *(Probe("feed", u) for u in source.feeds),
             *(Probe("sitemap", u) for u in source.sitemaps),
@@ -311,7 +324,7 @@ class SourceSpider(scrapy.Spider):
             f", {len(reading.children)} more to read" if reading.children else "",
         )
         self._report(probe, str(response.status), reading, articles)
-        for child in reading.children:
+        for child in [] if self.quick else reading.children:
             yield from self._out(self._discover(child))
         for link in articles:
             self.summary.reach(probe.kind, link.url)
@@ -322,7 +335,7 @@ class SourceSpider(scrapy.Spider):
             yield from self._out(self._discover(reading.next_page))
 
     def _next_page_wanted(self, probe: Probe, articles: list[Link]) -> bool:
-        if self.check:
+        if self.check or self.quick:
             return False
         if probe.kind == "archive":
             return True  # the index's resume key says there is more
@@ -368,10 +381,12 @@ class SourceSpider(scrapy.Spider):
         return sum(self.source.owns(link.url) for link in links)
 
     def _feed(self, probe: Probe, response: Response) -> Reading | None:
-        items = feed_links(response.body, probe.url)
-        if items is None:
+        feed = read_feed(response.body, probe.url)
+        if feed is None:
             return None
-        links = self._mapped(items, response.url)
+        if feed.hub:  # WebSub: the daemon subscribes (the topic is the feed's own URL)
+            self.summary.hubs[feed.topic or probe.url] = feed.hub
+        links = self._mapped(feed.links, response.url)
         return Reading(links, seen=self._owned(links))
 
     def _sitemap(self, probe: Probe, response: Response) -> Reading | None:
@@ -564,8 +579,8 @@ class SourceSpider(scrapy.Spider):
                 f"discovery pages held {self.summary.links} links to the source but none is"
                 + " an article: the article URL patterns may no longer fit the site"
             ]
-        if self.archive_url or not matched:
-            return []
+        if self.archive_url or self.quick or not matched:
+            return []  # a quick poll reads one path: the others are not expected to deliver
 
         def delivered(kind: str) -> bool:
             kinds = GENERIC if kind in GENERIC else (kind,)
@@ -590,9 +605,11 @@ class SourceSpider(scrapy.Spider):
         self.discovered.add(url)
         self.summary.found += 1
         # stored before, or fetched this run under another URL that named it canonical
-        if url in self.known or url in self.seen:
+        if url in self.known or url in self.seen or self._stored_elsewhere(url):
             self.summary.unchanged += 1
             return None
+        if (state := self.validators_in.get(url)) and _recently_missing(state):
+            return None  # answered 404/410 lately: asked again daily, not on every poll
         self.seen.add(url)
         if self.check:
             if self.samples[kind] >= CHECK_SAMPLES:
@@ -614,6 +631,10 @@ class SourceSpider(scrapy.Spider):
             self.summary.capped += 1
             self._taint(origin)
         return request
+
+    def _stored_elsewhere(self, url: str) -> bool:
+        state = self.validators_in.get(url)
+        return state is not None and state.status == STORED_ELSEWHERE
 
     def _taint(self, url: str | None) -> None:
         """Keep the validators of `url` and of what led to it: all are read again next time."""
@@ -642,6 +663,7 @@ class SourceSpider(scrapy.Spider):
         self.seen.add(url)
         if url != response.meta["article"]:
             self.summary.stored_as[response.meta["article"]] = url
+            self.validators_out[response.meta["article"]] = Validators(status=STORED_ELSEWHERE)
         yield RawPage(
             url=url,
             source=self.source.key,
@@ -666,6 +688,9 @@ class SourceSpider(scrapy.Spider):
             self.summary.blocked += 1
         else:
             self.summary.fail(reason)
+        if reason == "gone":
+            status = failure.value.response.status
+            self.validators_out[meta["article"]] = Validators(status=status)
         if reason.startswith(RETRYABLE):
             self._taint(meta["origin"])
         log.warning(

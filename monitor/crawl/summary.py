@@ -54,6 +54,7 @@ class CrawlSummary:
     links: int = 0  # links read on discovery documents, articles or not
     paths: dict[str, PathCount] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # silent failures, worded for operators
+    hubs: dict[str, str] = field(default_factory=dict)  # WebSub: feed topic URL -> hub URL
     # for `sources check` and bench/discovery.py, not stored: article URLs reached per kind,
     # the URL each was stored under when its page named another (rel=canonical), and every
     # discovery document read

@@ -467,10 +467,13 @@ def create_app(
     *,
     extra_routes: Sequence[BaseRoute] = (),
     public_paths: Iterable[str] = (),
+    signed_paths: Iterable[str] = (),
     environ: Mapping[str, str] = os.environ,
 ) -> Starlette:
     """The review UI as an ASGI app. Every route, `extra_routes` included, needs a login
-    except `/login`, `/static/…` and `public_paths`."""
+    except `/login`, `/static/…`, `public_paths` and `signed_paths`; the latter (WebSub's
+    callback) take unsafe requests without the session's CSRF token: they carry their own
+    signature."""
     review = settings.review
     users = Users.from_settings(review.users, environ)
     if not users:
@@ -480,7 +483,8 @@ def create_app(
         secret = secrets.token_urlsafe(32)
         log.warning("review.session_secret is not set: sessions end when the server restarts")
     app = ReviewApp(db, users, SpikeParams.from_settings(settings.trends))
-    public = {"/login", *public_paths}
+    signed = frozenset(signed_paths)
+    public = {"/login", *public_paths, *signed}
 
     def is_public(path: str) -> bool:
         return path in public or path.startswith("/static/")
@@ -496,6 +500,6 @@ def create_app(
             https_only=review.base_url.startswith("https://"),
         ),
         Middleware(RequireLogin, users=users, is_public=is_public),
-        Middleware(CsrfGuard),
+        Middleware(CsrfGuard, signed=signed),
     ]
     return Starlette(routes=[*app.routes(), *extra_routes], middleware=middleware)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -23,6 +23,7 @@ from monitor.service import health, locks
 from monitor.service.isolation import Children, ChildResult
 from monitor.service.jobs import payload_for, run_with_rules
 from monitor.service.pipeline import Pipeline
+from monitor.service.polling import history_for, limits_for, poll_interval, quick_poll_now
 from monitor.store import models
 from monitor.store.db import Database
 from monitor.store.models import utcnow
@@ -41,6 +42,14 @@ def backoff_delay(interval: timedelta, failures: int) -> timedelta:
     if failures <= 0:
         return timedelta(0)
     return min(interval * (2 ** min(failures, 20)), max(MAX_BACKOFF, interval))
+
+
+def job_interval(settings: Settings, key: str) -> timedelta:
+    """A source job's own interval: with adaptive polling the ceiling (each poll re-times
+    the next one), else the source's `interval_minutes`."""
+    if settings.polling.adaptive:
+        return timedelta(minutes=settings.polling.ceiling_minutes)
+    return timedelta(minutes=settings.source(key).interval_minutes)
 
 
 def ensure_sources(db: Database, sources: dict[str, Source]) -> None:
@@ -66,6 +75,9 @@ class CycleReport:
     pages: int = 0
     new: int = 0
     error: str | None = None
+    quick: bool = False  # adaptive polling's cheap poll, not a full walk
+    hubs: dict[str, str] = field(default_factory=dict)  # WebSub topic -> hub, from the feeds
+    next_in: float | None = None  # adaptive polling: seconds until the next poll
 
 
 class SourceCycle:
@@ -90,7 +102,17 @@ class SourceCycle:
         self.on_done = on_done
 
     def interval(self, key: str) -> timedelta:
-        return timedelta(minutes=self.settings.source(key).interval_minutes)
+        return job_interval(self.settings, key)
+
+    def quick_poll(self, key: str, now: datetime) -> bool:
+        """Whether this poll reads the feeds only (adaptive polling between full walks)."""
+        return self.settings.polling.adaptive and quick_poll_now(self.settings, self.db, key, now)
+
+    def next_poll_in(self, source: Source, now: datetime) -> float:
+        """Seconds to the next poll of the source by its rhythm, bounds and budget."""
+        history = history_for(self.settings, source.key, self.db, now)
+        limits = limits_for(self.settings, source, self.db)
+        return poll_interval(history, limits, now, self.settings.polling.full_every_minutes * 60)
 
     def run(self, source: Source, next_fire: datetime | None = None) -> CycleReport:
         key = source.key
@@ -122,12 +144,13 @@ class SourceCycle:
         key = source.key
         started = utcnow()
         self._abort_leftovers(key, before=started)
-        log.info("crawl %s started (limit %.0fs)", key, timeout)
+        quick = self.quick_poll(key, started)
+        log.info("crawl %s started%s (limit %.0fs)", key, " (quick)" if quick else "", timeout)
         lease = locks.crawl_lease(key)
         keep_alive = lambda: locks.renew(self.db, lease, self.owner, ttl)
         child = self.children.run(
             "monitor.service.jobs:crawl_in_child",
-            payload_for(self.settings, source=key, worker=self.owner),
+            payload_for(self.settings, source=key, worker=self.owner, quick=quick),
             timeout,
             keep_alive,
         )
@@ -135,7 +158,10 @@ class SourceCycle:
         locks.renew(self.db, lease, self.owner, ttl)
         if child.outcome == "ok":
             report = CycleReport(
-                key, str(child.result.get("outcome", "ok")), error=child.result.get("error")
+                key,
+                str(child.result.get("outcome", "ok")),
+                error=child.result.get("error"),
+                hubs=dict(child.result.get("hubs") or {}),
             )
             log.info("crawl %s finished in %.1fs: %s", key, child.seconds, _counts(child))
         else:
@@ -143,16 +169,21 @@ class SourceCycle:
             log.warning(
                 "crawl %s %s after %.1fs: %s", key, child.outcome, child.seconds, report.error
             )
+        report.quick = quick
         if child.outcome != "stopped":
             report.pages, report.new = self._process(key, timeout, keep_alive)
+            if self.settings.polling.adaptive and report.outcome not in FAILED_OUTCOMES:
+                report.next_in = self.next_poll_in(source, utcnow())
+                next_fire = utcnow() + timedelta(seconds=report.next_in)
             self._record(key, report, next_fire)
             health.check_and_alert(self.db, self.settings, key, utcnow())
             log.info(
-                "cycle %s done: %s, %d page(s) processed, %d new article(s)",
+                "cycle %s done: %s, %d page(s) processed, %d new article(s)%s",
                 key,
                 report.outcome,
                 report.pages,
                 report.new,
+                f", next poll in {report.next_in:.0f}s" if report.next_in is not None else "",
             )
         if self.on_done:
             self.on_done(report, child.seconds)

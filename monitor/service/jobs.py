@@ -72,8 +72,10 @@ def crawl_in_child(payload: dict[str, Any]) -> dict[str, Any]:
 
     with job_context(payload) as (settings, db):
         source = SOURCES[payload["source"]]
-        run_id = CrawlStore(db, source).start_run("fresh", worker=payload["worker"])
-        summary = crawl_in_this_process(source, settings, db, run_id, None)
+        quick = bool(payload.get("quick"))
+        mode = "quick" if quick else "fresh"
+        run_id = CrawlStore(db, source).start_run(mode, worker=payload["worker"])
+        summary = crawl_in_this_process(source, settings, db, run_id, None, quick=quick)
     return summary.as_json()
 
 

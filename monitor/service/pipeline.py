@@ -48,6 +48,7 @@ class Matcher(Protocol):
 UNFLAGGED = "unflagged"  # review state of articles no rule matched: not in the queue
 DATE_IS_FETCH_TIME = "date_is_fetch_time"  # flag: no date anywhere, the fetch time stands in
 
+POLL_MODES = ("fresh", "quick")  # crawl runs that poll for new items (a full walk or quick)
 HintsLookup = Callable[[str], SourceHints | None]
 
 
@@ -143,7 +144,7 @@ def seen_by_fresh_poll(session: Session, raw: models.RawPage) -> bool:
     if len(rows) < 2:
         return False
     mode, finished_at = rows[0]
-    return mode == "fresh" and (finished_at is None or finished_at >= raw.fetched_at)
+    return mode in POLL_MODES and (finished_at is None or finished_at >= raw.fetched_at)
 
 
 class Pipeline:

@@ -7,11 +7,15 @@ keeps one run per source per process and the source's crawl lease keeps one acro
 workers; `coalesce` folds missed runs into one; `misfire_grace_time` is set on purpose
 (APScheduler's 1 s default would silently skip a run delayed by a busy pool). The
 notifier drain (which also folds digests) has its own job, as does the lease heartbeat.
+With adaptive polling (`polling.adaptive`) a source's job runs at the ceiling interval and
+each poll moves its next run to the time `polling.poll_interval` gives; a WebSub push
+moves it to now (one poll for a burst of pushes; a push during a poll, one more after it).
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import random
 import signal
 import threading
@@ -22,18 +26,20 @@ from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.alerts.notifier import DrainSummary, has_due_work
 from monitor.config import Settings
 from monitor.service import locks
-from monitor.service.cycle import CycleReport, SourceCycle, ensure_sources
+from monitor.service.cycle import CycleReport, SourceCycle, ensure_sources, job_interval
 from monitor.service.isolation import Children
 from monitor.service.jobs import payload_for
 from monitor.service.pipeline import Matcher
 from monitor.service.recheck import Rechecker, schedule_rechecks
 from monitor.service.trendjobs import schedule_trend_jobs
 from monitor.service.web import ServiceMetrics, WebServer, make_web_app
+from monitor.service.websub import Subscriber
 from monitor.service.wiring import make_pipeline
 from monitor.store.db import Database
 from spiders.base import Source
@@ -47,6 +53,34 @@ RULES_POLL_SECONDS = 5.0
 # a drain delivers until the outbox is empty; apprise's own timeouts bound each message
 DRAIN_TIMEOUT_SECONDS = 15 * 60
 OTHER_JOBS = 6  # threads beside the crawls: drain, heartbeat, rules, recheck, spikes, briefing
+
+
+class Retimer:
+    """Moves crawl jobs' next runs, from a thread of its own: a job calling `modify_job`
+    itself would deadlock a shutdown waiting for it (APScheduler 3 holds its job-store
+    lock while it waits for the running jobs)."""
+
+    def __init__(self, scheduler: BackgroundScheduler) -> None:
+        self.scheduler = scheduler
+        self.queue: queue.SimpleQueue[tuple[str, datetime] | None] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._loop, name="retimer", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.queue.put(None)
+
+    def at(self, key: str, when: datetime) -> None:
+        self.queue.put((key, when))
+
+    def _loop(self) -> None:
+        while (item := self.queue.get()) is not None:
+            key, when = item
+            try:
+                self.scheduler.modify_job(f"crawl:{key}", next_run_time=when)
+            except JobLookupError:  # the scheduler was shut down meanwhile
+                return
 
 
 class Daemon:
@@ -93,6 +127,16 @@ class Daemon:
                 "misfire_grace_time": MIN_MISFIRE_GRACE,
             },
         )
+        self.retimer = Retimer(self.scheduler)
+        self.polling: set[str] = set()  # sources being polled now
+        self.pushed: set[str] = set()  # ...that a WebSub push asked to poll again after
+        self._poll_lock = threading.Lock()
+        lease = timedelta(hours=settings.polling.websub_lease_hours)
+        self.websub = (
+            Subscriber(settings.review.base_url, lease, self.push)
+            if settings.polling.websub and web
+            else None
+        )
         self.lease_name: str | None = None
         self.crawl_jobs: dict[str, Job] = {}  # read by the jobs without the scheduler's lock
         self.last_heartbeat = 0.0
@@ -110,9 +154,11 @@ class Daemon:
         self.last_heartbeat = time.monotonic()
         ensure_sources(self.db, self.sources)
         self.schedule_jobs(datetime.now(UTC))
+        self.retimer.start()
         self.scheduler.start()
         if self.web:
-            app = make_web_app(self.settings, self.db, self.metrics, self.probe)
+            signed = self.websub.routes() if self.websub else []
+            app = make_web_app(self.settings, self.db, self.metrics, self.probe, signed)
             self._web = WebServer(app, self.settings.review.host, self.settings.review.port).start()
         log.info(
             "%s started: %d source(s) scheduled, notifier every %.0fs%s",
@@ -126,7 +172,7 @@ class Daemon:
         """The jobs, rebuilt from the config at every start (nothing is stored)."""
         for source in self.enabled_sources():
             cfg = self.settings.source(source.key)
-            interval = cfg.interval_minutes * 60
+            interval = job_interval(self.settings, source.key).total_seconds()
             first = now + timedelta(seconds=random.uniform(0, min(cfg.jitter_seconds, interval)))
             self.crawl_jobs[source.key] = self.scheduler.add_job(
                 self._crawl_job,
@@ -189,6 +235,7 @@ class Daemon:
         self.children.stop_all()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
+        self.retimer.stop()
         if self._web is not None:
             self._web.stop()
         if self.lease_name:
@@ -210,10 +257,38 @@ class Daemon:
             return
         # not scheduler.get_job: a shutdown waiting for this job holds the lock it takes
         job = self.crawl_jobs.get(source.key)
+        with self._poll_lock:
+            self.polling.add(source.key)
+        report = None
         try:
-            self.cycle.run(source, job.next_run_time if job else None)
+            report = self.cycle.run(source, job.next_run_time if job else None)
         except Exception:  # the scheduler must keep going whatever one cycle did
             log.exception("crawl cycle %s failed", source.key)
+        finally:
+            self._after_poll(source.key, report)
+
+    def _after_poll(self, key: str, report: CycleReport | None) -> None:
+        """Re-time the next poll; subscribe to the hubs the feeds named."""
+        with self._poll_lock:  # one lock with `push`: their re-timings stay in order
+            self.polling.discard(key)
+            pushed = key in self.pushed
+            self.pushed.discard(key)
+            if pushed:
+                self.retimer.at(key, datetime.now(UTC))
+            elif report is not None and report.next_in is not None:
+                self.retimer.at(key, datetime.now(UTC) + timedelta(seconds=report.next_in))
+        if report is not None and report.hubs and self.websub is not None:
+            self.websub.ensure(key, report.hubs)
+
+    def push(self, key: str) -> None:
+        """A WebSub push: poll the source now, or right after the poll under way."""
+        if key not in self.crawl_jobs or self.stopping.is_set():
+            return
+        with self._poll_lock:
+            if key in self.polling:
+                self.pushed.add(key)
+            else:
+                self.retimer.at(key, datetime.now(UTC))
 
     def _count_crawl(self, report: CycleReport, seconds: float) -> None:
         self.metrics.crawls.labels(report.source, report.outcome).inc()

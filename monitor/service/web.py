@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -153,15 +153,26 @@ def service_routes(
 
 
 def make_web_app(
-    settings: Settings, db: Database, metrics: ServiceMetrics, probe: Probe | None = None
+    settings: Settings,
+    db: Database,
+    metrics: ServiceMetrics,
+    probe: Probe | None = None,
+    signed: Sequence[Route] = (),
 ) -> Starlette:
-    """The review app with the service routes added as public paths."""
-    routes = service_routes(db, metrics, probe)
+    """The review app with the service routes added as public paths; `signed` routes (the
+    WebSub callback) check their requests' signatures themselves."""
+    routes = [*service_routes(db, metrics, probe), *signed]
     try:
         from monitor.review.app import create_app
     except ModuleNotFoundError:  # review UI not installed: serve the probes alone
         return Starlette(routes=routes)
-    return create_app(settings, db, extra_routes=routes, public_paths=PUBLIC_PATHS)
+    return create_app(
+        settings,
+        db,
+        extra_routes=routes,
+        public_paths=PUBLIC_PATHS,
+        signed_paths=[route.path for route in signed],
+    )
 
 
 class WebServer:

@@ -116,7 +116,8 @@ class CrawlRun(Base):
 
 
 class FetchState(Base):
-    """HTTP validators per feed/listing URL, so an unchanged poll costs a 304."""
+    """HTTP validators per feed/listing URL, so an unchanged poll costs a 304; for an article
+    URL, only its status when it answered 404/410 or was stored under another URL."""
 
     __tablename__ = "fetch_states"
 

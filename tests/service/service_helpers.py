@@ -119,6 +119,7 @@ def write_config(
     only: list[str] | None = None,
     web_port: int = 8080,
     crawl: dict[str, Any] | None = None,
+    polling: dict[str, Any] | None = None,
     **source_overrides: dict[str, Any],
 ) -> Path:
     """A monitor.yaml for a fast loop: polls every few seconds, alerts to the endpoint."""
@@ -165,6 +166,8 @@ def write_config(
         },
     }
     config["review"] = {"port": web_port, "base_url": f"http://127.0.0.1:{web_port}"}
+    if polling is not None:
+        config["polling"] = polling
     path = tmp / "monitor.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
@@ -289,6 +292,16 @@ def publish_state_release(
     xml = feed.read_text(encoding="utf-8")
     feed.write_text(xml.replace("<item>", item + "<item>", 1), encoding="utf-8")
     return url
+
+
+def advertise_hub(site_root: Path, hub_url: str) -> None:
+    """The State Department feed names a WebSub hub (beside its rel=self link)."""
+    feed = site_root / STATE_HOST / STATE_FEED
+    xml = feed.read_text(encoding="utf-8")
+    self_link = re.search(r"<atom:link [^>]*rel=\"self\"[^>]*/>", xml)
+    assert self_link, "the feed copy has no rel=self link"
+    hub = f'\n\t<atom:link href="{hub_url}" rel="hub" />'
+    feed.write_text(xml.replace(self_link[0], self_link[0] + hub, 1), encoding="utf-8")
 
 
 def serve_decoy_to_everyone(site_root: Path, host: str = STATE_HOST) -> None:

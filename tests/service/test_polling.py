@@ -10,6 +10,7 @@ import pytest
 from monitor.config import Settings
 from monitor.service.cycle import ensure_sources
 from monitor.service.polling import (
+    HEADROOM,
     History,
     Limits,
     full_interval,
@@ -58,7 +59,9 @@ def test_the_interval_stays_between_floor_and_ceiling(
 def test_a_busy_source_is_polled_sooner_than_a_quiet_one() -> None:
     busy, steady, quiet = interval(spread(2000)), interval(spread(50)), interval(spread(2))
     assert busy < steady < quiet
-    assert busy == LIMITS.floor and quiet == LIMITS.ceiling
+    # at the floor, one request a poll paid from the budget with a tenth kept in hand
+    assert busy == pytest.approx(max(LIMITS.floor, 1 / (LIMITS.budget * HEADROOM)))
+    assert quiet == LIMITS.ceiling
     assert interval([]) == LIMITS.ceiling  # nothing published yet: the ceiling
 
 
@@ -81,7 +84,7 @@ def test_crawl_delay_and_budget_raise_the_interval_past_the_ceiling_if_need_be()
     assert interval(busy, limits=delayed, last_cost=4) == 4 * 30  # 4 requests, 30 s apart
     # quick polls of 3 requests on average at 1 a minute, out of what full walks leave
     spent = interval(busy, mean_cost=3, full_cost=20)
-    spare = LIMITS.budget - 20 / full_interval(20, FULL_EVERY, LIMITS.budget)
+    spare = LIMITS.budget * HEADROOM - 20 / full_interval(20, FULL_EVERY, LIMITS.budget)
     assert spent == pytest.approx(3 / spare) and spent > 180
     tight = Limits(floor=60, ceiling=120, crawl_delay=0, budget=1 / 60)
     assert interval(busy, limits=tight, mean_cost=10) > tight.ceiling  # politeness wins

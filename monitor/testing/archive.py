@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from monitor.testing.loopback import LoopbackServer
 from monitor.testing.sites import page_urls
 
 FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")
@@ -74,7 +74,7 @@ def _mimetype(file: Path) -> str:
     )
 
 
-class ArchiveServer:
+class ArchiveServer(LoopbackServer):
     """The CDX index and raw captures of `captures`, on 127.0.0.1 (random port)."""
 
     def __init__(self, captures: Iterable[Capture], page_size: int = 1000) -> None:
@@ -82,22 +82,11 @@ class ArchiveServer:
         self.page_size = page_size
         self.requests: Counter[str] = Counter()  # path -> count
         self.queries: list[dict[str, list[str]]] = []  # CDX query parameters, in order
-        handler = type("Handler", (_Handler,), {"archive": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(type("Handler", (_Handler,), {"archive": self}))
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return self.origin
 
     def index(self, params: dict[str, list[str]]) -> list[list[str]]:
         """The CDX answer (output=json) for one query."""

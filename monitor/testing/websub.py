@@ -14,11 +14,13 @@ import hmac
 import secrets
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
+
+from monitor.testing.loopback import LoopbackServer
 
 
 @dataclass(frozen=True)
@@ -29,29 +31,18 @@ class HubSubscription:
     lease_seconds: int
 
 
-class Hub:
+class Hub(LoopbackServer):
     """`with Hub() as hub:` serves on 127.0.0.1; `hub.url` goes in a feed's rel=hub link."""
 
     def __init__(self) -> None:
         self.subscriptions: dict[tuple[str, str], HubSubscription] = {}
         self.requests: list[dict[str, str]] = []  # subscription requests as received
         self.verified = threading.Condition()
-        handler = type("Handler", (_Handler,), {"hub": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(type("Handler", (_Handler,), {"hub": self}))
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/"
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return f"{self.origin}/"
 
     def wait_subscribed(self, timeout: float = 30.0) -> HubSubscription:
         """The first verified subscription (waits for it)."""

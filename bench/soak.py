@@ -12,7 +12,11 @@ Prints: the main process alone, the tree when idle (no child running) and its lo
 sample (a design with resident helper processes is never childless), the peak of the
 tree during the warm-up (first crawls: page processing and extraction) and over the soak,
 beside the peers' peak process-tree RSS (a feed script 59 MB, a page-diff watcher 76 MB,
-changedetection.io 121 MB) and the target (<= 121 MB). Run:
+changedetection.io 121 MB) and the target (<= 121 MB), and the floor the chosen packages set:
+the RSS of a fresh interpreter that only imports what a crawl child needs (Scrapy,
+SQLAlchemy's ORM, trafilatura), what the main process needs (APScheduler, SQLAlchemy's ORM,
+FastAPI and uvicorn, apprise), and everything the daemon uses (those, plus the rule book's and
+the stories' numpy, pyahocorasick, datasketch, dateparser, jinja2) in one process. Run:
     .venv/bin/python bench/soak.py [--cycles 1000] [--every 100] [--sample 0.05]
 (Ctrl-C stops early and still prints the figures for the cycles run so far.)
 """
@@ -21,6 +25,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import subprocess
 import sys
 import tempfile
 import threading
@@ -40,6 +46,10 @@ from monitor.testing.sites import Sites
 WARM_UP_CYCLES = 10
 PEERS_MB = {"feed script": 59, "page-diff watcher": 76, "changedetection.io": 121}
 TARGET_MB = 121
+# what each process of the daemon cannot do without, by the packages the project chose
+CRAWL_CHILD = ("scrapy.crawler", "sqlalchemy.orm", "trafilatura")
+MAIN_PROCESS = ("apscheduler.schedulers.background", "sqlalchemy.orm", "fastapi", "uvicorn", "apprise")
+PROCESSING = ("numpy", "ahocorasick", "datasketch", "dateparser", "jinja2")  # rules, stories
 
 
 def descendants(pid: int) -> list[int]:
@@ -120,6 +130,29 @@ class Sampler:
             )
             if len(pids) == 1:
                 self.idle.setdefault(self.phase, Peak()).update(rss, pss, 1)
+
+
+def import_rss_mib(modules: tuple[str, ...]) -> float:
+    """RSS of a fresh interpreter once it has imported `modules` and done nothing else."""
+    probe = f"import {', '.join(modules) or 'sys'}; print(open('/proc/self/status').read())"
+    status = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    match = re.search(r"VmRSS:\s+(\d+) kB", status)
+    assert match, status
+    return int(match.group(1)) / 1024
+
+
+def print_import_floor() -> None:
+    """The least the chosen packages cost at import, beside the target."""
+    bare = import_rss_mib(())
+    crawl, main = import_rss_mib(CRAWL_CHILD), import_rss_mib(MAIN_PROCESS)
+    everything = import_rss_mib(tuple(dict.fromkeys(CRAWL_CHILD + MAIN_PROCESS + PROCESSING)))
+    print(
+        f"import floor (fresh interpreter, RSS): bare {bare:.1f} MiB; crawl child's packages "
+        f"{crawl:.1f}; main process's {main:.1f} (a tree of both: {main + crawl:.1f}); "
+        f"everything the daemon imports, in one process: {everything:.1f}"
+    )
 
 
 def cycles_done(log: Path) -> int:
@@ -220,6 +253,7 @@ def _report(
     soak_peak = sampler.peaks.get("soak", Peak()).rss / 1024
     verdict = "met" if soak_peak <= TARGET_MB else "NOT met"
     print(f"peers' peak tree RSS: {peers}; target <= {TARGET_MB} MB over the soak: {verdict}")
+    print_import_floor()
 
 
 if __name__ == "__main__":

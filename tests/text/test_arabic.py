@@ -204,7 +204,7 @@ def test_the_quick_fold_is_the_careful_fold() -> None:
 
 
 def test_a_character_that_needs_care_takes_the_careful_path() -> None:
-    for text in ["ﻻ", "ß", "сhlorine", "𝐬𝐚𝐫𝐢𝐧", "\U0001d213", "\ufffe\uffff", "a\ud83d"]:
+    for text in ["ﻻ", "ß", "сhlorine", "𝐬𝐚𝐫𝐢𝐧", "\U0001d213", "a\ud83d", "\udca5b", "\ud83d\udca5"]:
         assert chars.fold_one_to_one(text) is None, text
         assert _fold(text)[0] == _fold_carefully(text)[0]
 

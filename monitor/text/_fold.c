@@ -246,6 +246,39 @@ words_between_spaces(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return result;
 }
 
+/* The bytes argument of a categories function, or an exception. */
+static const unsigned char *
+categories_arg(PyObject *arg, Py_ssize_t *n, const char *name)
+{
+    if (!PyBytes_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "%s(): bytes expected", name);
+        return NULL;
+    }
+    *n = PyBytes_GET_SIZE(arg);
+    return (const unsigned char *)PyBytes_AS_STRING(arg);
+}
+
+#define BLOCK 256
+
+/* Whether categories[i] is a letter with no letter on either side (a byte beyond
+   either end counts as no letter). */
+static inline int
+is_alone(const unsigned char *categories, Py_ssize_t n, Py_ssize_t i)
+{
+    int before = i > 0 ? categories[i - 1] >= FIRST_LETTER : 0;
+    int after = i + 1 < n ? categories[i + 1] >= FIRST_LETTER : 0;
+    return (categories[i] >= FIRST_LETTER) & !before & !after;
+}
+
+/* The same for 0 < i < n - 1, with no bounds to test: the compiler vectorises a loop of
+   these. */
+static inline int
+is_alone_inside(const unsigned char *categories, Py_ssize_t i)
+{
+    return (categories[i] >= FIRST_LETTER) & (categories[i - 1] < FIRST_LETTER)
+        & (categories[i + 1] < FIRST_LETTER);
+}
+
 PyDoc_STRVAR(one_letter_words_doc,
 "one_letter_words(categories) -> list[int]\n\n"
 "Where a letter category stands with no letter on either side.");
@@ -253,26 +286,78 @@ PyDoc_STRVAR(one_letter_words_doc,
 static PyObject *
 one_letter_words(PyObject *module, PyObject *arg)
 {
-    if (!PyBytes_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "one_letter_words(): bytes expected");
-        return NULL;
-    }
-    const unsigned char *categories = (const unsigned char *)PyBytes_AS_STRING(arg);
-    Py_ssize_t n = PyBytes_GET_SIZE(arg);
-    PyObject *result = PyList_New(0);
+    Py_ssize_t n;
+    const unsigned char *categories = categories_arg(arg, &n, "one_letter_words");
+    PyObject *result = categories ? PyList_New(0) : NULL;
     if (result == NULL)
         return NULL;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (categories[i] < FIRST_LETTER || (i > 0 && categories[i - 1] >= FIRST_LETTER)
-            || (i + 1 < n && categories[i + 1] >= FIRST_LETTER))
-            continue;
-        PyObject *at = PyLong_FromSsize_t(i);
-        if (at == NULL || PyList_Append(result, at) < 0) {
-            Py_XDECREF(at);
+    /* letters and spaces alternate every few bytes, too irregularly for a branch per
+       byte: each block is first tested without one (the compiler vectorises that) */
+    for (Py_ssize_t block = 0; block < n; block += BLOCK) {
+        Py_ssize_t stop = block + BLOCK < n ? block + BLOCK : n;
+        Py_ssize_t first = block ? block : 1, last = stop < n ? stop : n - 1;
+        int found = is_alone(categories, n, block) | is_alone(categories, n, stop - 1);
+        for (Py_ssize_t i = first; i < last; i++)
+            found |= is_alone_inside(categories, i);
+        for (Py_ssize_t i = block; found && i < stop; i++) {
+            if (!is_alone(categories, n, i))
+                continue;
+            PyObject *at = PyLong_FromSsize_t(i);
+            if (at == NULL || PyList_Append(result, at) < 0) {
+                Py_XDECREF(at);
+                Py_DECREF(result);
+                return NULL;
+            }
+            Py_DECREF(at);
+        }
+    }
+    return result;
+}
+
+PyDoc_STRVAR(has_double_space_doc,
+"has_double_space(categories) -> bool\n\n"
+"Whether two SPACE categories stand side by side (bytes.find stops at every space).");
+
+static PyObject *
+has_double_space(PyObject *module, PyObject *arg)
+{
+    Py_ssize_t n;
+    const unsigned char *categories = categories_arg(arg, &n, "has_double_space");
+    if (categories == NULL)
+        return NULL;
+    for (Py_ssize_t block = 0; block + 1 < n; block += BLOCK) {
+        Py_ssize_t stop = block + BLOCK < n - 1 ? block + BLOCK : n - 1;
+        int found = 0;
+        for (Py_ssize_t i = block; i < stop; i++)
+            found |= (categories[i] == SPACE) & (categories[i + 1] == SPACE);
+        if (found)
+            Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
+PyDoc_STRVAR(kept_before_drops_doc,
+"kept_before_drops(before_drop) -> list[int]\n\n"
+"For each DROPPED category, how many other categories stand before it.");
+
+static PyObject *
+kept_before_drops(PyObject *module, PyObject *arg)
+{
+    Py_ssize_t n;
+    const unsigned char *categories = categories_arg(arg, &n, "kept_before_drops");
+    PyObject *result = categories ? PyList_New(0) : NULL;
+    if (result == NULL)
+        return NULL;
+    const unsigned char *at = categories, *end = categories + n;
+    while ((at = memchr(at, DROPPED, (size_t)(end - at))) != NULL) {
+        PyObject *kept = PyLong_FromSsize_t(at - categories - PyList_GET_SIZE(result));
+        if (kept == NULL || PyList_Append(result, kept) < 0) {
+            Py_XDECREF(kept);
             Py_DECREF(result);
             return NULL;
         }
-        Py_DECREF(at);
+        Py_DECREF(kept);
+        at++;
     }
     return result;
 }
@@ -283,6 +368,8 @@ static PyMethodDef methods[] = {
     {"words_between_spaces", (PyCFunction)(void (*)(void))words_between_spaces, METH_FASTCALL,
      words_between_spaces_doc},
     {"one_letter_words", one_letter_words, METH_O, one_letter_words_doc},
+    {"has_double_space", has_double_space, METH_O, has_double_space_doc},
+    {"kept_before_drops", kept_before_drops, METH_O, kept_before_drops_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -20,8 +20,6 @@ from array import array
 from collections.abc import Iterable, Iterator
 from importlib.resources import files
 
-import numpy as np
-import numpy.typing as npt
 from confusable_homoglyphs import categories as scripts
 
 from monitor.text import _fold
@@ -245,28 +243,9 @@ def word_categories(text: str) -> bytes:
     return _fold.categorise(text, _CATEGORIES, _ASTRAL)
 
 
-Positions = npt.NDArray[np.intp]
-
-
-def kept_positions(before_drop: bytes) -> Positions:
-    """Where the characters that were not DROPPED stood."""
-    return np.flatnonzero(np.frombuffer(before_drop, np.uint8) != ord(DROPPED))
-
-
-_FEW_DROPS = 100  # up to this many, a loop of substring searches beats six numpy calls
-
-
 def kept_before_drops(before_drop: bytes) -> list[int]:
     """For each DROPPED character, how many kept characters stand before it."""
-    kept_before: list[int] = []
-    at = before_drop.find(DROPPED)
-    while at != -1:
-        if len(kept_before) == _FEW_DROPS:  # a text with every letter vowelled
-            drops = np.flatnonzero(np.frombuffer(before_drop, np.uint8) == ord(DROPPED))
-            return (drops - np.arange(len(drops))).tolist()  # type: ignore[no-any-return]
-        kept_before.append(at - len(kept_before))
-        at = before_drop.find(DROPPED, at + 1)
-    return kept_before
+    return _fold.kept_before_drops(before_drop)
 
 
 def one_letter_words(categories: bytes) -> list[int]:
@@ -275,7 +254,7 @@ def one_letter_words(categories: bytes) -> list[int]:
 
 
 def has_double_space(categories: bytes) -> bool:
-    return SPACE * 2 in categories
+    return _fold.has_double_space(categories)
 
 
 def words_between_spaces(text: str) -> str | None:

@@ -178,7 +178,7 @@ def test_index_map_invariants_on_random_mixtures() -> None:
         assert all(0 <= i < len(text) for i in index_map)
 
 
-# The quick path (numpy table, category string) must give exactly what the careful path
+# The quick path (the C table pass, category string) must give exactly what the careful path
 # and the regex definitions give; these compare them on texts built to hit every case.
 QUICK_PIECES = [
     "ال", "كيم", "ي", "و", "ك", "ـ", "ً", "ّ", ZWJ, ZWNJ, RLM, SHY, "أ", "إ", "ة", "ى", "ؤ",

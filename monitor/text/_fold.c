@@ -336,6 +336,42 @@ has_double_space(PyObject *module, PyObject *arg)
     Py_RETURN_FALSE;
 }
 
+#define MARK 'M'
+#define MAX_JOIN 16
+
+PyDoc_STRVAR(marks_between_letters_doc,
+"marks_between_letters(categories) -> list[tuple[int, int]]\n\n"
+"The spans of the runs of 1 to 16 MARK categories with a letter category on each side\n"
+"(for categories without BOTH: what the pattern M(?<=[al]M)M{0,15}(?=[al]) finds).");
+
+static PyObject *
+marks_between_letters(PyObject *module, PyObject *arg)
+{
+    Py_ssize_t n;
+    const unsigned char *categories = categories_arg(arg, &n, "marks_between_letters");
+    PyObject *result = categories ? PyList_New(0) : NULL;
+    if (result == NULL)
+        return NULL;
+    const unsigned char *at = categories, *end = categories + n;
+    while ((at = memchr(at, MARK, (size_t)(end - at))) != NULL) {
+        const unsigned char *stop = at;
+        while (stop < end && *stop == MARK)
+            stop++;
+        if (at > categories && at[-1] >= FIRST_LETTER && stop < end && *stop >= FIRST_LETTER
+            && stop - at <= MAX_JOIN) {
+            PyObject *span = Py_BuildValue("(nn)", at - categories, stop - categories);
+            if (span == NULL || PyList_Append(result, span) < 0) {
+                Py_XDECREF(span);
+                Py_DECREF(result);
+                return NULL;
+            }
+            Py_DECREF(span);
+        }
+        at = stop;
+    }
+    return result;
+}
+
 PyDoc_STRVAR(kept_before_drops_doc,
 "kept_before_drops(before_drop) -> list[int]\n\n"
 "For each DROPPED category, how many other categories stand before it.");
@@ -370,6 +406,7 @@ static PyMethodDef methods[] = {
     {"one_letter_words", one_letter_words, METH_O, one_letter_words_doc},
     {"has_double_space", has_double_space, METH_O, has_double_space_doc},
     {"kept_before_drops", kept_before_drops, METH_O, kept_before_drops_doc},
+    {"marks_between_letters", marks_between_letters, METH_O, marks_between_letters_doc},
     {NULL, NULL, 0, NULL},
 };
 

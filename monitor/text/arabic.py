@@ -93,8 +93,8 @@ _SENTENCE_END = re.compile(r"[a-z]{2}[.!?;:,][A-Z][a-z]{2}")
 
 # Bytes patterns over word categories (a: ASCII letter, l: other letter, M: mark,
 # X: both), each starting with a literal so `re` skips ahead at memchr speed.
-# Punctuation, symbols or emoji inside a word: one to 16 marks between two letters.
-_JOIN = re.compile(rb"M(?<=[al]M)M{0,15}(?=[al])")
+# Punctuation, symbols or emoji inside a word: one to 16 marks between two letters (in C,
+# `characters.marks_between_letters`, unless an astral letter is both).
 _JOIN_WITH_BOTH = re.compile(rb"[MX](?<=[alX][MX])[MX]{0,15}(?=[alX])")
 # a one-letter word after separators with a space among them (a spaced-out candidate)
 _SPACED_LETTER = re.compile(rb" [ M]{0,15}[al](?![al])")
@@ -301,9 +301,11 @@ def _word_edits(text: str, categories: bytes) -> tuple[str, OffsetMap, frozenset
 def _joins(text: str, categories: bytes) -> Iterator[tuple[int, int]]:
     """Punctuation, symbols or emoji pushed inside a word, except a sentence end written
     without its space (`weapons.The`: two words, not one dodged word)."""
-    pattern = _JOIN_WITH_BOTH if chars.BOTH in categories else _JOIN
-    for run in pattern.finditer(categories):
-        start, end = run.span()
+    if chars.BOTH in categories:  # an astral letter is a letter and a mark to `re`
+        runs = [m.span() for m in _JOIN_WITH_BOTH.finditer(categories)]
+    else:
+        runs = chars.marks_between_letters(categories)
+    for start, end in runs:
         if not (end - start == 1 and start >= 2 and _SENTENCE_END.match(text, start - 2)):
             yield start, end
 

@@ -253,6 +253,11 @@ def one_letter_words(categories: bytes) -> list[int]:
     return _fold.one_letter_words(categories)
 
 
+def marks_between_letters(categories: bytes) -> list[tuple[int, int]]:
+    """The runs of 1 to 16 MARK between two letters (categories without BOTH)."""
+    return _fold.marks_between_letters(categories)
+
+
 def has_double_space(categories: bytes) -> bool:
     return _fold.has_double_space(categories)
 

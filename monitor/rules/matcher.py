@@ -19,7 +19,6 @@ included.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import defaultdict

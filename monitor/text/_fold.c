@@ -258,6 +258,27 @@ categories_arg(PyObject *arg, Py_ssize_t *n, const char *name)
     return (const unsigned char *)PyBytes_AS_STRING(arg);
 }
 
+/* Appends `item` (a new reference, or NULL after a failed call) to `list`, taking the
+   reference; on failure drops `list` too and returns -1. */
+static int
+append_new(PyObject *list, PyObject *item)
+{
+    int failed = item == NULL || PyList_Append(list, item) < 0;
+    Py_XDECREF(item);
+    if (failed)
+        Py_DECREF(list);
+    return failed ? -1 : 0;
+}
+
+/* The categories argument and an empty list for the results, or NULL. */
+static PyObject *
+categories_and_list(PyObject *arg, const unsigned char **categories, Py_ssize_t *n,
+                    const char *name)
+{
+    *categories = categories_arg(arg, n, name);
+    return *categories ? PyList_New(0) : NULL;
+}
+
 #define BLOCK 256
 
 /* Whether categories[i] is a letter with no letter on either side (a byte beyond
@@ -287,8 +308,8 @@ static PyObject *
 one_letter_words(PyObject *module, PyObject *arg)
 {
     Py_ssize_t n;
-    const unsigned char *categories = categories_arg(arg, &n, "one_letter_words");
-    PyObject *result = categories ? PyList_New(0) : NULL;
+    const unsigned char *categories;
+    PyObject *result = categories_and_list(arg, &categories, &n, "one_letter_words");
     if (result == NULL)
         return NULL;
     /* letters and spaces alternate every few bytes, too irregularly for a branch per
@@ -302,13 +323,8 @@ one_letter_words(PyObject *module, PyObject *arg)
         for (Py_ssize_t i = block; found && i < stop; i++) {
             if (!is_alone(categories, n, i))
                 continue;
-            PyObject *at = PyLong_FromSsize_t(i);
-            if (at == NULL || PyList_Append(result, at) < 0) {
-                Py_XDECREF(at);
-                Py_DECREF(result);
+            if (append_new(result, PyLong_FromSsize_t(i)) < 0)
                 return NULL;
-            }
-            Py_DECREF(at);
         }
     }
     return result;
@@ -348,8 +364,8 @@ static PyObject *
 marks_between_letters(PyObject *module, PyObject *arg)
 {
     Py_ssize_t n;
-    const unsigned char *categories = categories_arg(arg, &n, "marks_between_letters");
-    PyObject *result = categories ? PyList_New(0) : NULL;
+    const unsigned char *categories;
+    PyObject *result = categories_and_list(arg, &categories, &n, "marks_between_letters");
     if (result == NULL)
         return NULL;
     const unsigned char *at = categories, *end = categories + n;
@@ -359,13 +375,8 @@ marks_between_letters(PyObject *module, PyObject *arg)
             stop++;
         if (at > categories && at[-1] >= FIRST_LETTER && stop < end && *stop >= FIRST_LETTER
             && stop - at <= MAX_JOIN) {
-            PyObject *span = Py_BuildValue("(nn)", at - categories, stop - categories);
-            if (span == NULL || PyList_Append(result, span) < 0) {
-                Py_XDECREF(span);
-                Py_DECREF(result);
+            if (append_new(result, Py_BuildValue("(nn)", at - categories, stop - categories)) < 0)
                 return NULL;
-            }
-            Py_DECREF(span);
         }
         at = stop;
     }
@@ -380,19 +391,14 @@ static PyObject *
 kept_before_drops(PyObject *module, PyObject *arg)
 {
     Py_ssize_t n;
-    const unsigned char *categories = categories_arg(arg, &n, "kept_before_drops");
-    PyObject *result = categories ? PyList_New(0) : NULL;
+    const unsigned char *categories;
+    PyObject *result = categories_and_list(arg, &categories, &n, "kept_before_drops");
     if (result == NULL)
         return NULL;
     const unsigned char *at = categories, *end = categories + n;
     while ((at = memchr(at, DROPPED, (size_t)(end - at))) != NULL) {
-        PyObject *kept = PyLong_FromSsize_t(at - categories - PyList_GET_SIZE(result));
-        if (kept == NULL || PyList_Append(result, kept) < 0) {
-            Py_XDECREF(kept);
-            Py_DECREF(result);
+        if (append_new(result, PyLong_FromSsize_t(at - categories - PyList_GET_SIZE(result))) < 0)
             return NULL;
-        }
-        Py_DECREF(kept);
         at++;
     }
     return result;

@@ -6,7 +6,7 @@ STAMP   = $(VENV)/.installed
 
 .PHONY: install system-deps demo test lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py monitor/text/_fold.c  # the C module is built by the install
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e '.[test]'

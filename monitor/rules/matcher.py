@@ -19,7 +19,6 @@ included.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
@@ -51,7 +50,6 @@ from monitor.text.tokens import (
 SNIPPET_CONTEXT = 60  # characters of context on each side of a hit
 MAX_SNIPPETS = 5
 MAX_NEAR_HITS = 200  # per side of a `near` clause
-_SPACES = re.compile(r"\s+")
 
 
 # what a hit gives its rule: ("terms",), ("near", clause, side), ("all", group), ("none",)
@@ -473,7 +471,7 @@ def _snippets(text: str, spans: list[Span]) -> list[str]:
             start = space + 1
         if end < len(text) and (space := text.rfind(" ", span.end, end)) != -1:
             end = space
-        body = _SPACES.sub(" ", text[start:end]).strip()
+        body = " ".join(text[start:end].split())  # what `\s+` → " " and strip() give
         snippets.append(("…" if start > 0 else "") + body + ("…" if end < len(text) else ""))
         covered_to = end
     return snippets

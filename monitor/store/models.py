@@ -244,7 +244,7 @@ def include_name(name: str | None, _type: str, _parents: dict[str, str | None]) 
 @event.listens_for(Article, "before_insert")
 @event.listens_for(Article, "before_update")
 def _fill_search_text(_mapper: Any, _conn: Any, article: Article) -> None:
-    # imported here: the normaliser's tables (numpy, confusables) are ~25 MB that a crawl
+    # imported here: the normaliser's tables (Unicode data, confusables) are many MB that a crawl
     # child, which stores raw pages and never an article, does not need
     from monitor.text.arabic import normalize_arabic
 

@@ -24,14 +24,14 @@ Stages:
 
 Speed (every article goes through this): no stage loops over characters in Python, and
 none scans the text with a regex character class (`re` tests a class at ~5 ns a character,
-each such pass a third of the time the whole Aho-Corasick match takes). One numpy table
-look-up gives, for every character, what it folds to and its word category
-(`monitor.text.characters`); stage 1 folds and drops with numpy, and stages 2 and 3 find
-their few places in the category string, with numpy or with bytes patterns that start
-with a literal (which `re` skips ahead to), or skip entirely when there is nothing to do.
-Python runs per *edit*, and edits are rare. Texts with a character whose fold depends on
-its neighbours (look-alikes, expansions such as ﻻ) take the careful path of stage 1,
-`str.replace` and regex passes: as exact, and slower.
+each such pass a third of the time the whole Aho-Corasick match takes). One pass of our C
+module over the text's code points gives, for every character, what it folds to and its
+word category (`monitor.text.characters`); stage 1 folds and drops in that pass, and
+stages 2 and 3 find their few places in the category string, with C scans or with bytes
+patterns that start with a literal (which `re` skips ahead to), or skip entirely when
+there is nothing to do. Python runs per *edit*, and edits are rare. Texts with a
+character whose fold depends on its neighbours (look-alikes, expansions such as ﻻ) take
+the careful path of stage 1, `str.replace` and regex passes: as exact, and slower.
 """
 
 from __future__ import annotations
@@ -93,8 +93,8 @@ _SENTENCE_END = re.compile(r"[a-z]{2}[.!?;:,][A-Z][a-z]{2}")
 
 # Bytes patterns over word categories (a: ASCII letter, l: other letter, M: mark,
 # X: both), each starting with a literal so `re` skips ahead at memchr speed.
-# Punctuation, symbols or emoji inside a word: one to 16 marks between two letters.
-_JOIN = re.compile(rb"M(?<=[al]M)M{0,15}(?=[al])")
+# Punctuation, symbols or emoji inside a word: one to 16 marks between two letters (in C,
+# `characters.marks_between_letters`, unless an astral letter is both).
 _JOIN_WITH_BOTH = re.compile(rb"[MX](?<=[alX][MX])[MX]{0,15}(?=[alX])")
 # a one-letter word after separators with a space among them (a spaced-out candidate)
 _SPACED_LETTER = re.compile(rb" [ M]{0,15}[al](?![al])")
@@ -157,7 +157,7 @@ class OffsetMap:
 
 class DropMap:
     """Maps an index in a text whose DROPPED characters were cut out back to the text they
-    were cut from, by the drops themselves (found on first use, in numpy, from the
+    were cut from, by the drops themselves (found on first use, in C, from the
     categories before the cut): a text has a few dozen drops (tanween, shadda) and
     thousands of kept characters, and only a hit's ends are ever mapped."""
 
@@ -178,7 +178,8 @@ class DropMap:
         return index + bisect_right(self._drops(), index)
 
     def as_list(self) -> list[int]:
-        return chars.kept_positions(self._before_drop).tolist()  # type: ignore[no-any-return]
+        drops = {kept + k for k, kept in enumerate(self._drops())}  # where each drop stood
+        return [i for i in range(len(self._before_drop)) if i not in drops]
 
 
 @dataclass(frozen=True)
@@ -300,9 +301,11 @@ def _word_edits(text: str, categories: bytes) -> tuple[str, OffsetMap, frozenset
 def _joins(text: str, categories: bytes) -> Iterator[tuple[int, int]]:
     """Punctuation, symbols or emoji pushed inside a word, except a sentence end written
     without its space (`weapons.The`: two words, not one dodged word)."""
-    pattern = _JOIN_WITH_BOTH if chars.BOTH in categories else _JOIN
-    for run in pattern.finditer(categories):
-        start, end = run.span()
+    if chars.BOTH in categories:  # an astral letter is a letter and a mark to `re`
+        runs = [m.span() for m in _JOIN_WITH_BOTH.finditer(categories)]
+    else:
+        runs = chars.marks_between_letters(categories)
+    for start, end in runs:
         if not (end - start == 1 and start >= 2 and _SENTENCE_END.match(text, start - 2)):
             yield start, end
 

@@ -4,23 +4,25 @@ The folding rules (`FOLDS`, `LOOKALIKES`) are computed once from Unicode data. T
 normaliser also needs, for every character of a text, what it folds to (or whether it is
 dropped, or needs the careful path) and the word category of the result (letter, mark,
 space). `re` tests a character class at about 5 ns a character, one full pass per
-question; one numpy table look-up over the text's code points answers all of them at
-under 1 ns a character. The categories come back as a bytes string, one letter per
-character, that numpy and bytes patterns starting with a literal search quickly.
+question; the tables built here answer all of them in one pass of our C module
+(`_fold.c`, which says why it is hand-written) at under 1 ns a character. The categories
+come back as a bytes string, one letter per character, that bytes patterns starting with
+a literal search quickly.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 import unicodedata
+from array import array
 from collections.abc import Iterable, Iterator
-from functools import cache
 from importlib.resources import files
 
-import numpy as np
-import numpy.typing as npt
 from confusable_homoglyphs import categories as scripts
+
+from monitor.text import _fold
 
 TATWEEL = "\u0640"
 _REMOVED_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
@@ -158,22 +160,40 @@ ASCII_LETTER, OTHER_LETTER, MARK, SPACE, OTHER = b"a", b"l", b"M", b" ", b"."
 BOTH = b"X"  # an astral letter: `re` counts it as a letter and as a mark (see MARK_CLASS)
 # and, before stage 1, a character it drops, or one whose fold needs the careful path
 DROPPED, CAREFUL = b"D", b"C"
-_DROP_MARK = 0xFFFF  # what a dropped character folds to first (U+FFFF itself is CAREFUL)
-_ASTRAL_INDEX = 0x10000  # every astral code point reads the tables' last entry
+_ASTRAL_START, _END = 0x10000, 0x110000
+_ASTRAL_CAREFUL = 0x80  # flag on an astral category: its fold needs the careful path
+
+
+def _runs(pattern: str, start: int, stop: int) -> Iterator[tuple[int, int]]:
+    """The spans (as code points) of the runs of `pattern` among these code points."""
+    every = array("I", range(start, stop)).tobytes().decode(f"utf-32-{sys.byteorder[0]}e", "surrogatepass")
+    for run in re.finditer(pattern + "+", every):
+        yield start + run.start(), start + run.end()
 
 
 def _build_categories() -> bytes:
     """The word category of each BMP character, read off the very patterns the careful
     path uses (`LETTER`, `MARK_CLASS`), so both paths agree on every character."""
-    table = bytearray(OTHER * (_ASTRAL_INDEX + 1))
-    every = "".join(map(chr, range(_ASTRAL_INDEX)))
+    table = bytearray(OTHER * _ASTRAL_START)
     for pattern, category in ((LETTER, OTHER_LETTER), (MARK_CLASS, MARK)):
-        for run in re.finditer(pattern + "+", every):
-            table[run.start() : run.end()] = category * (run.end() - run.start())
+        for start, end in _runs(pattern, 0, _ASTRAL_START):
+            table[start:end] = category * (end - start)
     for cp in (*range(ord("A"), ord("Z") + 1), *range(ord("a"), ord("z") + 1)):
         table[cp] = ord(ASCII_LETTER)
     table[ord(" ")] = ord(SPACE)
-    table[_ASTRAL_INDEX] = ord(BOTH)  # astral: filled in per text (`_astral_category`)
+    return bytes(table)
+
+
+def _build_astral() -> bytes:
+    """Per astral character: MARK (`MARK_CLASS` takes in every astral character) or BOTH
+    (`LETTER` takes in the astral letters too), flagged when its fold needs the careful
+    path (it folds to something else, or is a look-alike)."""
+    table = bytearray(MARK * (_END - _ASTRAL_START))
+    for start, end in _runs(LETTER, _ASTRAL_START, _END):
+        table[start - _ASTRAL_START : end - _ASTRAL_START] = BOTH * (end - start)
+    careful = [cp for start, stop in ASTRAL_FOLDED for cp in range(start, stop)]
+    for cp in (*careful, *(cp for cp in LOOKALIKES if cp >= _ASTRAL_START)):
+        table[cp - _ASTRAL_START] |= _ASTRAL_CAREFUL
     return bytes(table)
 
 
@@ -181,148 +201,65 @@ def _fold_code(cp: int) -> tuple[int, bytes | None]:
     """What a BMP character folds to, and its category when that is not the category of
     what it folds to. CAREFUL: folds to several characters or to an astral one (a few
     CJK compatibility ideographs), or is (or folds to) a look-alike whose fold depends on
-    its word, or is a lone surrogate or U+FFFF."""
+    its word, or is a lone surrogate."""
     folded = _FREQUENT.get(chr(cp)) or FOLDS.get(cp, chr(cp))
-    if 0xD800 <= cp < 0xE000 or cp == _DROP_MARK or (cp in LOOKALIKES and cp not in FOLDS):
+    if 0xD800 <= cp < 0xE000 or (cp in LOOKALIKES and cp not in FOLDS):
         return cp, CAREFUL
     if not folded:
-        return _DROP_MARK, DROPPED
-    if len(folded) > 1 or ord(folded) in LOOKALIKES or ord(folded) >= _ASTRAL_INDEX:
+        return 0, DROPPED
+    if len(folded) > 1 or ord(folded) in LOOKALIKES or ord(folded) >= _ASTRAL_START:
         return cp, CAREFUL
     return ord(folded), None
 
 
-def _build_table() -> npt.NDArray[np.uint32]:
-    """Per BMP character, one little-endian word: what it folds to (2 bytes) and, in the
-    last byte, the word category of that (or DROPPED, CAREFUL). One look-up gives both."""
-    words = []
-    for cp in range(_ASTRAL_INDEX):
+def _build_folds_table() -> bytes:
+    """Per BMP character, 4 bytes: what it folds to (2 bytes, little-endian), 0, and the
+    word category of that (or DROPPED, CAREFUL). One look-up gives both."""
+    words = bytearray()
+    for cp in range(_ASTRAL_START):
         folded, category = _fold_code(cp)
-        words.append(folded | (ord(category) if category else _CATEGORY_BYTES[folded]) << 24)
-    words.append(ord(BOTH) << 24)  # astral: folded and categorised per text
-    return np.array(words, "<u4")
+        words += folded.to_bytes(2, "little") + b"\0" + (category or _CATEGORIES[folded : folded + 1])
+    return bytes(words)
 
 
 _FREQUENT = dict(FREQUENT)
-_CATEGORY_BYTES = _build_categories()
-_CATEGORIES = np.frombuffer(_CATEGORY_BYTES, np.uint8)
-_TABLE = _build_table()
-_ASTRAL_LOOKALIKES = frozenset(cp for cp in LOOKALIKES if cp >= _ASTRAL_INDEX)
+_CATEGORIES = _build_categories()
+_ASTRAL = _build_astral()
+_FOLDS_TABLE = _build_folds_table()
+# 1 for each BMP character that is a letter or a digit (`str.isalnum`)
+_ALNUM = bytes(chr(cp).isalnum() for cp in range(_ASTRAL_START))
 
 
 def fold_one_to_one(text: str) -> tuple[str, bytes, bytes | None] | None:
     """The text with every character folded one to one and the dropped ones removed, the
     word category of each character of that, and the categories before the drop (None
     when nothing was dropped); or None when some character needs the careful path."""
-    units, codes = _code_points(text)
-    info = _TABLE.take(_indexes(codes))
-    fields = info.view(np.uint8)[3::4]  # per character: folded (2 bytes), 0, category
-    if CAREFUL in fields.tobytes():
-        return None
-    folded: npt.NDArray[np.unsignedinteger] = info.view("<u2")[::2]
-    encoding = "utf-16-le"
-    if codes.dtype != np.uint16:
-        astral = _astral(codes)
-        if any(cp in _ASTRAL_LOOKALIKES or _folds_astral(cp) for cp in astral):
-            return None
-        folded = np.where(codes >= _ASTRAL_INDEX, codes, folded).astype("<u4")
-        fields = fields.copy()
-        _categorise_astral(codes, astral, fields)
-        encoding = "utf-32-le"
-    if (folded_units := folded.tobytes()) != units:
-        text = folded_units.decode(encoding)
-    categories = fields.tobytes()
-    if DROPPED not in categories:
-        return text, categories, None
-    return text.replace(chr(_DROP_MARK), ""), categories.replace(DROPPED, b""), categories
+    return _fold.fold(text, _FOLDS_TABLE, _ASTRAL)
 
 
 def word_categories(text: str) -> bytes:
     """One category byte per character of the text (ASCII_LETTER, OTHER_LETTER, MARK,
     SPACE, OTHER, BOTH)."""
-    _, codes = _code_points(text)
-    categories = _CATEGORIES.take(_indexes(codes))
-    if codes.dtype != np.uint16:
-        _categorise_astral(codes, _astral(codes), categories)
-    return categories.tobytes()
-
-
-Positions = npt.NDArray[np.intp]
-
-
-def kept_positions(before_drop: bytes) -> Positions:
-    """Where the characters that were not DROPPED stood."""
-    return np.flatnonzero(np.frombuffer(before_drop, np.uint8) != ord(DROPPED))
-
-
-_FEW_DROPS = 100  # up to this many, a loop of substring searches beats six numpy calls
+    return _fold.categorise(text, _CATEGORIES, _ASTRAL)
 
 
 def kept_before_drops(before_drop: bytes) -> list[int]:
     """For each DROPPED character, how many kept characters stand before it."""
-    kept_before: list[int] = []
-    at = before_drop.find(DROPPED)
-    while at != -1:
-        if len(kept_before) == _FEW_DROPS:  # a text with every letter vowelled
-            drops = np.flatnonzero(np.frombuffer(before_drop, np.uint8) == ord(DROPPED))
-            return (drops - np.arange(len(drops))).tolist()  # type: ignore[no-any-return]
-        kept_before.append(at - len(kept_before))
-        at = before_drop.find(DROPPED, at + 1)
-    return kept_before
+    return _fold.kept_before_drops(before_drop)
 
 
 def one_letter_words(categories: bytes) -> list[int]:
     """Where a letter stands with no letter on either side."""
-    letters = np.frombuffer(SPACE + categories + SPACE, np.uint8) >= ord(ASCII_LETTER)
-    return np.flatnonzero(letters[1:-1] & ~letters[:-2] & ~letters[2:]).tolist()  # type: ignore[no-any-return]
+    return _fold.one_letter_words(categories)
+
+
+def marks_between_letters(categories: bytes) -> list[tuple[int, int]]:
+    """The runs of 1 to 16 MARK between two letters (categories without BOTH)."""
+    return _fold.marks_between_letters(categories)
 
 
 def has_double_space(categories: bytes) -> bool:
-    spaces = np.frombuffer(categories, np.uint8) == ord(SPACE)
-    return bool((spaces[1:] & spaces[:-1]).any())
-
-
-def _code_points(text: str) -> tuple[bytes, npt.NDArray[np.unsignedinteger]]:
-    """The text encoded, and its code points: two bytes each unless it has astral
-    characters, so that index i is always text[i]."""
-    units = text.encode("utf-16-le", "surrogatepass")
-    if len(units) == 2 * len(text):
-        return units, np.frombuffer(units, "<u2")
-    units = text.encode("utf-32-le", "surrogatepass")
-    return units, np.frombuffer(units, "<u4")
-
-
-def _indexes(codes: npt.NDArray[np.unsignedinteger]) -> npt.NDArray[np.unsignedinteger]:
-    """Table indexes: every astral code point reads the table's last entry."""
-    return codes if codes.dtype == np.uint16 else np.minimum(codes, _ASTRAL_INDEX)
-
-
-def _astral(codes: npt.NDArray[np.unsignedinteger]) -> set[int]:
-    """The distinct astral characters (emoji, mostly: a few per text)."""
-    return set(codes[codes >= _ASTRAL_INDEX].tolist())
-
-
-def _folds_astral(cp: int) -> bool:
-    return any(start <= cp < stop for start, stop in ASTRAL_FOLDED)
-
-
-def _categorise_astral(
-    codes: npt.NDArray[np.unsignedinteger], astral: set[int], categories: npt.NDArray[np.uint8]
-) -> None:
-    for cp in astral:
-        categories[codes == cp] = ord(_astral_category(cp))
-
-
-@cache
-def _astral_category(cp: int) -> bytes:
-    """`MARK_CLASS` takes in every astral character, `LETTER` the astral letters too."""
-    return BOTH if re.fullmatch(LETTER, chr(cp)) else MARK
-
-
-# each BMP character, or a space for one that is not a letter or a digit (`str.isalnum`)
-_WORD_OR_SPACE = np.array(
-    [cp if chr(cp).isalnum() else ord(" ") for cp in range(_ASTRAL_INDEX)], "<u2"
-)
+    return _fold.has_double_space(categories)
 
 
 def words_between_spaces(text: str) -> str | None:
@@ -330,7 +267,4 @@ def words_between_spaces(text: str) -> str | None:
     a digit (`str.isalnum`), so a word is always a space, the word, a space: the form in
     which an automaton finds whole words by itself. None when the text has an astral
     character (left to slower paths)."""
-    units = f" {text} ".encode("utf-16-le", "surrogatepass")
-    if len(units) != 2 * len(text) + 4:
-        return None
-    return _WORD_OR_SPACE.take(np.frombuffer(units, "<u2")).tobytes().decode("utf-16-le")
+    return _fold.words_between_spaces(text, _ALNUM)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from importlib.machinery import EXTENSION_SUFFIXES
 
 import pytest
 
@@ -178,7 +179,7 @@ def test_index_map_invariants_on_random_mixtures() -> None:
         assert all(0 <= i < len(text) for i in index_map)
 
 
-# The quick path (numpy table, category string) must give exactly what the careful path
+# The quick path (the C table pass, category string) must give exactly what the careful path
 # and the regex definitions give; these compare them on texts built to hit every case.
 QUICK_PIECES = [
     "ال", "كيم", "ي", "و", "ك", "ـ", "ً", "ّ", ZWJ, ZWNJ, RLM, SHY, "أ", "إ", "ة", "ى", "ؤ",
@@ -204,7 +205,7 @@ def test_the_quick_fold_is_the_careful_fold() -> None:
 
 
 def test_a_character_that_needs_care_takes_the_careful_path() -> None:
-    for text in ["ﻻ", "ß", "сhlorine", "𝐬𝐚𝐫𝐢𝐧", "\U0001d213", "\ufffe\uffff", "a\ud83d"]:
+    for text in ["ﻻ", "ß", "сhlorine", "𝐬𝐚𝐫𝐢𝐧", "\U0001d213", "a\ud83d", "\udca5b", "\ud83d\udca5"]:
         assert chars.fold_one_to_one(text) is None, text
         assert _fold(text)[0] == _fold_carefully(text)[0]
 
@@ -249,3 +250,116 @@ def test_english_words_are_stemmed_alike_in_dense_and_sparse_text() -> None:
     dense, sparse_norm = normalize(english), normalize(sparse)
     assert sparse_norm.text.split(" ")[3:11] == dense.text.split(" ")
     assert "chemic weapon" in sparse_norm.text
+
+
+def test_the_compiled_module_does_the_per_character_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert chars._fold.__file__.endswith(tuple(EXTENSION_SUFFIXES))
+    seen: list[str] = []
+
+    def fold(text: str, folds: bytes, astral: bytes) -> None:
+        seen.append(text)
+
+    monkeypatch.setattr(chars._fold, "fold", fold)
+    assert normalize("أسـ.لحة").text == "اسلحه"  # careful path, since the stand-in says so
+    assert seen == ["أسـ.لحة"]
+
+
+# Code point ranges scraped text may hold, weighted towards what the table treats specially:
+# Arabic and its presentation forms, marks, invisible characters, surrogates, astral ones.
+CODE_POINT_RANGES = [
+    (0x00, 0x80), (0x80, 0x250), (0x300, 0x370), (0x370, 0x530), (0x600, 0x700),
+    (0x750, 0x780), (0x2000, 0x2070), (0xD800, 0xE000), (0xFB50, 0x10000),
+    (0x1D400, 0x1D800), (0x1F300, 0x1F700), (0xE0000, 0xE0080), (0x10000, 0x110000),
+]  # fmt: skip
+
+
+def _random_texts(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        ranges = rng.choices(CODE_POINT_RANGES, k=rng.randint(1, 3))
+        texts.append(
+            "".join(
+                chr(rng.randrange(*rng.choice(ranges))) if rng.random() < 0.7 else " "
+                for _ in range(rng.randint(0, 40))
+            )
+        )
+    return texts
+
+
+ADVERSARIAL = [
+    "", " ", "\x00", "\ud800", "\udfff", "a\ud800b", "\ud83d\udca5", "\uffff", "\ufffe", "\uffff\u064b",
+    "\U0010ffff", "\U000e0001", "\U000e01ef\U000e01f0", "💥" * 3, "ـ" * 50, "ً" * 300, "a" + "ً" * 300,
+    "\u00b5", "\u00ad" * 5, "é" * 10 + "\U0001f4a5", "ﹰ", "٣" * 7, "\u200d💥\u200d", "𠀀ً",
+]  # fmt: skip
+
+
+def test_the_c_fold_is_the_careful_fold_on_random_and_adversarial_text() -> None:
+    quick = 0
+    for text in _random_texts(4000, 3) + ADVERSARIAL:
+        folded, maps, categories = _fold(text)  # never fails, whichever path it takes
+        if chars.fold_one_to_one(text) is None:
+            continue
+        quick += 1
+        careful, careful_maps = _fold_carefully(text)
+        assert folded == careful, ascii(text)
+        assert categories == chars.word_categories(folded), ascii(text)
+        quick_map = Normalized(folded, text, maps, frozenset()).index_map
+        assert quick_map == Normalized(careful, text, careful_maps, frozenset()).index_map
+    assert quick > 1000  # the comparison did run on many texts
+
+
+def test_lone_surrogates_take_the_careful_path() -> None:
+    for text in ["\ud800", "a\udfffb", "\udca5\ud83d", "💥\ud83d"]:
+        assert chars.fold_one_to_one(text) is None, ascii(text)
+        assert normalize(text).original == text
+
+
+def test_empty_and_huge_texts_fold_like_their_pieces() -> None:
+    assert chars.fold_one_to_one("") == ("", b"", None)
+    assert chars.words_between_spaces("") == "  "
+    piece = "أيضاً كيمـ.يائية weapons 💥 ٢٠١٣ "
+    quick = chars.fold_one_to_one(piece)
+    assert quick is not None and quick[2] is not None
+    repeats = 2_000_000 // len(piece)
+    huge = chars.fold_one_to_one(piece * repeats)
+    assert huge == (quick[0] * repeats, quick[1] * repeats, quick[2] * repeats)
+
+
+def test_the_c_scans_are_their_definitions() -> None:
+    """Each C scan of a category string against the plain Python it replaces."""
+    rng = random.Random(4)
+    for _ in range(3000):
+        categories = bytes(rng.choices(b"al M.DX", k=rng.randint(0, 40)))
+        letters = [c >= ord(chars.ASCII_LETTER) for c in categories]
+        alone = [
+            i for i, letter in enumerate(letters)
+            if letter and not (i and letters[i - 1]) and not (i + 1 < len(letters) and letters[i + 1])
+        ]  # fmt: skip
+        assert chars.one_letter_words(categories) == alone
+        assert chars.has_double_space(categories) == (b"  " in categories)
+        drops = [i for i, c in enumerate(categories) if c == ord(chars.DROPPED)]
+        assert chars.kept_before_drops(categories) == [at - k for k, at in enumerate(drops)]
+        no_both = categories.replace(chars.BOTH, chars.OTHER)
+        joins = [m.span() for m in re.finditer(rb"M(?<=[al]M)M{0,15}(?=[al])", no_both)]
+        assert chars.marks_between_letters(no_both) == joins
+
+
+def test_words_between_spaces_is_its_definition() -> None:
+    for text in _random_texts(2000, 5) + ADVERSARIAL:
+        spaced = chars.words_between_spaces(text)
+        if any(ord(c) >= 0x10000 for c in text):
+            assert spaced is None
+        else:
+            assert spaced == " " + "".join(c if c.isalnum() else " " for c in text) + " "
+
+
+def test_the_c_module_checks_its_arguments() -> None:
+    with pytest.raises(ValueError, match="folds"):
+        chars._fold.fold("a", b"short", chars._ASTRAL)
+    with pytest.raises(ValueError, match="astral"):
+        chars._fold.categorise("a", chars._CATEGORIES, chars._ASTRAL[:-1])
+    with pytest.raises(TypeError):
+        chars._fold.fold(b"a", chars._FOLDS_TABLE, chars._ASTRAL)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        chars._fold.one_letter_words("a")  # type: ignore[arg-type]

@@ -262,7 +262,11 @@ def test_a_hung_site_does_not_delay_the_other_sources_or_the_notifier(
     assert daemon.stop() == 0
 
 
-def test_the_decoy_page_raises_a_health_notice_within_two_intervals(
+def _polls_started(daemon: DaemonProcess, key: str) -> int:
+    return sum(1 for line in daemon.lines() if line.get("msg", "").startswith(f"crawl {key} started"))
+
+
+def test_the_decoy_page_raises_a_health_notice_within_two_polls(
     tmp_path: Path,
     db: Database,
     site_root: Path,
@@ -280,13 +284,15 @@ def test_the_decoy_page_raises_a_health_notice_within_two_intervals(
         "blocked" in m for m in delivered(endpoint, "/ops")
     )
     serve_decoy_to_everyone(site_root)
-    changed = time.monotonic()
+    polls_before = _polls_started(daemon, "state_dept")
     wait_until(
         lambda: any("blocked" in m for m in delivered(endpoint, "/ops")),
-        timeout=interval * 2 + 10,
+        timeout=interval * 2 + 30,
         message="no health notice for the decoy page",
     )
-    assert time.monotonic() - changed <= interval * 2
+    # Counted in polls, not seconds: each poll starts a fresh interpreter, whose start-up
+    # time depends on the machine's load, while the promise is "by the next poll or so".
+    assert _polls_started(daemon, "state_dept") - polls_before <= 2
     assert not any("blocked" in m for m in delivered(endpoint, "/analysts"))
     assert daemon.stop() == 0
     snapshot = status.collect(db, Settings(), SOURCES)

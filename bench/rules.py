@@ -9,8 +9,11 @@ beside the default pack, and an English slice of the same document sizes.
 
 Every figure is MB of UTF-8 input per CPU second of this process (`time.process_time`;
 wall-clock MB/s is printed beside it), over the same documents, in the same run, one call
-per document; the measurements run interleaved for `--rounds` rounds and each figure is
-its best round, so a busy spell on a shared machine slows them alike:
+per document. The documents are timed in slices of 100 (~0.75 MB), every measurement on
+a slice before any on the next, for `--rounds` rounds; each slice counts its best round.
+A busy spell on a shared machine lasts seconds, longer than a slice, so it slows all the
+measurements alike (whole 50 MB passes, interleaved, gave ratios from 0.48 to 0.72 on
+one machine as another job came and went):
 - bare pyahocorasick: an `ahocorasick.Automaton` of the same terms (the 10,000 and the
   default pack's, as written, `*` dropped), added in sorted order, iterated over each raw
   document with every hit consumed by `sum(1 for _ in automaton.iter(doc))`;
@@ -117,31 +120,50 @@ def mb(documents: list[str]) -> float:
 
 
 Document = TypeVar("Document")
+BATCH = 100  # documents (~0.75 MB) per timed slice
 
 
-def timed(
-    label: str,
-    documents: list[Document],
-    run: Callable[[Document], int],
-    size: float | None = None,
-) -> Callable[[], float]:
-    """A measurement to take in rounds: each call times one pass (MB/s of CPU time) and
-    prints the best so far; `size`: the MB to count when `documents` stand for others."""
-    size = mb(documents) if size is None else size  # type: ignore[arg-type]
-    best = {"cpu": float("inf"), "wall": float("inf")}
+class Measure:
+    """One figure, timed in slices of BATCH documents: every measure runs on slice k
+    before any runs on slice k + 1, and each slice keeps its best round, so a busy spell
+    on a shared machine (which lasts seconds, longer than a slice) slows all alike."""
 
-    def one_round() -> float:
+    def __init__(
+        self, label: str, documents: list[Any], run: Callable[[Any], int], size: float | None = None
+    ) -> None:
+        self.label, self.run = label, run
+        self.size = mb(documents) if size is None else size  # MB counted when `documents` stand for others
+        self.slices = [documents[i : i + BATCH] for i in range(0, len(documents), BATCH)]
+        self.cpu = [float("inf")] * len(self.slices)
+        self.wall = [float("inf")] * len(self.slices)
+        self.found = 0
+
+    def time_slice(self, index: int) -> None:
         wall, cpu = time.perf_counter(), time.process_time()
-        found = sum(run(d) for d in documents)
-        best["wall"] = min(best["wall"], time.perf_counter() - wall)
-        best["cpu"] = min(best["cpu"], time.process_time() - cpu)
-        print(
-            f"{label:<44} {size:6.1f} MB {best['cpu']:7.2f} s cpu "
-            f"{size / best['cpu']:8.2f} MB/s (wall {size / best['wall']:6.2f} MB/s) hits={found}"
-        )
-        return size / best["cpu"]
+        self.found = sum(self.run(d) for d in self.slices[index])
+        self.wall[index] = min(self.wall[index], time.perf_counter() - wall)
+        self.cpu[index] = min(self.cpu[index], time.process_time() - cpu)
 
-    return one_round
+    def rate(self) -> float:
+        """MB per CPU second over the best round of every slice."""
+        return self.size / sum(self.cpu)
+
+    def report(self) -> str:
+        return (
+            f"{self.label:<44} {self.size:6.1f} MB {sum(self.cpu):7.2f} s cpu "
+            f"{self.rate():8.2f} MB/s (wall {self.size / sum(self.wall):6.2f} MB/s)"
+        )
+
+
+def run_interleaved(measures: list[Measure], rounds: int) -> None:
+    for round_ in range(rounds):
+        for index in range(max(len(m.slices) for m in measures)):
+            for measure in measures:
+                if index < len(measure.slices):
+                    measure.time_slice(index)
+        print(f"-- after round {round_ + 1} of {rounds} (best round of each slice)")
+        for measure in measures:
+            print(measure.report())
 
 
 def english_documents(megabytes: float, rng: random.Random) -> list[str]:
@@ -207,22 +229,17 @@ def main() -> None:
         return sum(1 for _ in automaton.iter(text))
 
     measures = {
-        "bare": timed("bare pyahocorasick, raw text", documents, bare_hits),
-        "automaton": timed(
-            "book automaton only, normalised text",
-            spaced,
-            automaton_hits,
-            size=mb(documents),
+        "bare": Measure("bare pyahocorasick, raw text", documents, bare_hits),
+        "automaton": Measure(
+            "book automaton only, normalised text", spaced, automaton_hits, size=mb(documents)
         ),
-        "normalise": timed("normalise only", documents, lambda d: len(normalize(d).joins)),
-        "ours": timed("normalise + match (RuleBook.match)", documents, lambda d: len(book.match(d))),
-        "english_bare": timed("English: bare pyahocorasick", english, bare_hits),
-        "english_ours": timed("English: normalise + match", english, lambda d: len(book.match(d))),
+        "normalise": Measure("normalise only", documents, lambda d: len(normalize(d).joins)),
+        "ours": Measure("normalise + match (RuleBook.match)", documents, lambda d: len(book.match(d))),
+        "english_bare": Measure("English: bare pyahocorasick", english, bare_hits),
+        "english_ours": Measure("English: normalise + match", english, lambda d: len(book.match(d))),
     }
-    rates: dict[str, float] = {}
-    for round_ in range(args.rounds):  # interleaved, so a busy spell slows all alike
-        print(f"-- round {round_ + 1} of {args.rounds} (best so far)")
-        rates = {name: measure() for name, measure in measures.items()}
+    run_interleaved(list(measures.values()), args.rounds)
+    rates = {name: measure.rate() for name, measure in measures.items()}
     baseline, ours, normalise_rate = rates["bare"], rates["ours"], rates["normalise"]
     english_bare, english_ours = rates["english_bare"], rates["english_ours"]
     print(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import takewhile
 from operator import itemgetter
@@ -52,8 +52,10 @@ MAX_SNIPPETS = 5
 MAX_NEAR_HITS = 200  # per side of a `near` clause
 
 
-# what a hit gives its rule: ("terms",), ("near", clause, side), ("all", group), ("none",)
-_Mark = tuple[str | int, ...]
+# What a hit gives its rule, as one bit: a trigger (bit 0), a side of a near clause (bit
+# 1 + 2 * clause + side) or an all group (the bits after the near clauses'); an exclusion
+# gives none. A text's bits are or-ed per rule: ints, not sets, since this runs per text.
+_TERMS_BIT = 1
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: fast
@@ -65,10 +67,7 @@ class _Target:
     slot: tuple[int, ...]  # all: (group,); near: (clause, side); otherwise ()
     wildcard: bool
     definite: bool  # an Arabic term written with ال: the text must have ال (or لل) too
-
-    @property
-    def mark(self) -> _Mark:
-        return (self.role, *self.slot)
+    bit: int  # what a hit gives the rule (see _TERMS_BIT)
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: a text's keys are put in a set
@@ -79,8 +78,8 @@ class _Key:
     arabic: bool
     wildcard: bool  # some target lets the word run on
     # what a hit could give each rule (a trigger, a side of a near clause, an all group):
-    # the raw hits' marks decide which rules could fire before any hit is checked
-    marks: tuple[tuple[int, _Mark], ...]
+    # the raw hits' bits decide which rules could fire before any hit is checked
+    bits: tuple[tuple[int, int], ...]
     rules: frozenset[int]  # every rule with a target here, exclusions included
     # the targets a hit counts for: as a whole word or running on (wildcards), with or
     # without the article before it (definite terms need it)
@@ -105,7 +104,7 @@ class _Key:
             len(key),
             is_arabic_word(key),
             any(t.wildcard for t in targets),
-            tuple(dict.fromkeys((t.rule, t.mark) for t in targets if t.role != "none")),
+            _bits_by_rule((t.rule, t.bit) for t in targets),
             frozenset(t.rule for t in targets),
             chosen(False, False),
             chosen(False, True),
@@ -119,15 +118,26 @@ class _Key:
 _Hit = tuple[int, int, _Target]
 
 
-def _target(rule: int, path: FieldPath, wildcard: bool, definite: bool) -> _Target:
+def _bits_by_rule(bits: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    merged: dict[int, int] = defaultdict(int)
+    for rule, bit in bits:
+        merged[rule] |= bit
+    return tuple(merged.items())
+
+
+def _target(index: int, rule: Rule, path: FieldPath, wildcard: bool, definite: bool) -> _Target:
     role = str(path[0])
+    bit = 0
     if role == "all":
         slot: tuple[int, ...] = (int(path[1]),)
+        bit = 1 << (1 + 2 * len(rule.near) + slot[0])
     elif role == "near":
         slot = (int(path[1]), 0 if path[2] == "terms" else 1)
+        bit = 1 << (1 + 2 * slot[0] + slot[1])
     else:
         slot = ()
-    return _Target(rule, role, slot, wildcard, definite)
+        bit = _TERMS_BIT if role == "terms" else 0
+    return _Target(index, role, slot, wildcard, definite, bit)
 
 
 def _keys(rules: Sequence[Rule]) -> dict[str, list[_Target]]:
@@ -140,7 +150,7 @@ def _keys(rules: Sequence[Rule]) -> dict[str, list[_Target]]:
             definite = is_arabic_word(key) and key.startswith(ARTICLE) and len(key) > 4
             if definite:
                 key = key.removeprefix(ARTICLE)
-            target = _target(index, path, parsed.wildcard, definite)
+            target = _target(index, rule, path, parsed.wildcard, definite)
             keys[key].append(target)
             if " " in key:  # `chemical.weapons` loses its dot and becomes one word, whose
                 # stem is not the stems of its parts (chemicalweapon, not chemicweapon)
@@ -191,7 +201,7 @@ class _Word:
     spaces (` وبالكيماوي `) or as the start of one (` وبالكيماوي`), with each proclitic;
     one value serves every proclitic (the word's start is the space before it)."""
 
-    marks: tuple[tuple[int, _Mark], ...]
+    bits: tuple[tuple[int, int], ...]
     rules: frozenset[int]
     readings: tuple[_Reading, ...]
 
@@ -210,7 +220,7 @@ def _spaced_keys(plain: dict[str, _Key]) -> dict[str, _Word] | None:
         written = None if key.isalnum() else key  # a space in spaced text may be another character
         readings = {
             (article, running_on): _Word(
-                value.marks, value.rules, ((len(key), running_on, written, targets),)
+                value.bits, value.rules, ((len(key), running_on, written, targets),)
             )
             for article in (False, True)
             for running_on in (False, True)
@@ -228,26 +238,26 @@ def _spaced_keys(plain: dict[str, _Key]) -> dict[str, _Word] | None:
 
 def _merged(one: _Word, other: _Word) -> _Word:
     """Two keys rarely make the same spaced key (و + قصف and وقصف): it has both readings."""
-    marks = tuple(dict.fromkeys((*one.marks, *other.marks)))
-    return _Word(marks, one.rules | other.rules, (*one.readings, *other.readings))
+    bits = _bits_by_rule((*one.bits, *other.bits))
+    return _Word(bits, one.rules | other.rules, (*one.readings, *other.readings))
 
 
-_TERMS: _Mark = ("terms",)
 # what a rule needs to fire: both sides of some near clause (or a term), and every all group
-_Needs = tuple[tuple[tuple[_Mark, _Mark], ...], frozenset[_Mark]]
+_Needs = tuple[tuple[int, ...], int]
 
 
 def _needs(rule: Rule) -> _Needs:
-    sides = tuple((("near", c, 0), ("near", c, 1)) for c in range(len(rule.near)))
-    return sides, frozenset(("all", group) for group in range(len(rule.all_)))
+    sides = tuple(0b11 << (1 + 2 * clause) for clause in range(len(rule.near)))
+    groups = sum(1 << (1 + 2 * len(rule.near) + group) for group in range(len(rule.all_)))
+    return sides, groups
 
 
-def _could_fire(needs: _Needs, marks: set[_Mark]) -> bool:
-    """Whether these marks (from raw hits, a superset of the true ones) could fire a rule."""
+def _could_fire(needs: _Needs, bits: int) -> bool:
+    """Whether these bits (from raw hits, a superset of the true ones) could fire a rule."""
     sides, groups = needs
-    if _TERMS not in marks and not any(a in marks and b in marks for a, b in sides):
+    if not bits & _TERMS_BIT and not any(bits & both == both for both in sides):
         return False
-    return marks.issuperset(groups)
+    return bits & groups == groups
 
 
 def _hits(norm: Normalized, raw: list[tuple[int, _Key]]) -> dict[int, list[_Hit]]:
@@ -548,14 +558,14 @@ class RuleBook:
     def _could_fire(self, keys: set[_Key | _Word], language: str | None) -> set[int]:
         """The rules that the raw hits of these keys could fire: the only ones whose hits
         are worth checking (a term of the text is often in some rule's `all` or `near`)."""
-        marks: dict[int, set[_Mark]] = defaultdict(set)
+        found: dict[int, int] = defaultdict(int)
         for key in keys:
-            for rule, mark in key.marks:
-                marks[rule].add(mark)
+            for rule, bits in key.bits:
+                found[rule] |= bits
         return {
             index
-            for index, found in marks.items()
-            if _could_fire(self._needs[index], found) and self.rules[index].applies_to(language)
+            for index, bits in found.items()
+            if _could_fire(self._needs[index], bits) and self.rules[index].applies_to(language)
         }
 
 

@@ -99,7 +99,6 @@ _JOIN_WITH_BOTH = re.compile(rb"[MX](?<=[alX][MX])[MX]{0,15}(?=[alX])")
 # a one-letter word after separators with a space among them (a spaced-out candidate)
 _SPACED_LETTER = re.compile(rb" [ M]{0,15}[al](?![al])")
 _SPACED_LETTER_WITH_BOTH = re.compile(rb" [ MX]{0,15}[alX](?![alX])")
-_LATIN_RUNS = re.compile(rb"aa*")  # not `a+`: `re` takes no literal prefix from a repeat
 _LATIN_WORD = re.compile("([A-Za-z]+)")  # captured: split keeps the words
 _STEMMER = Stemmer.Stemmer("english")
 MAX_STEMMED = 40  # longer "words" (URLs glued by joins, junk) are only lower-cased
@@ -322,6 +321,8 @@ def _spaced_out(text: str, categories: bytes) -> list[Edit]:
         return _glue(text, (m.span() for m in _SPACED_LETTER_WITH_BOTH.finditer(categories)))
     alone = chars.one_letter_words(categories)
     paired = {p for pair in pairwise(alone) if pair[1] - pair[0] <= 17 for p in pair}
+    if not paired:
+        return []  # most texts
     candidates = (
         candidate.span()
         for start, end in _windows(paired)
@@ -392,16 +393,30 @@ def _inside(edits: list[Edit], index: int) -> bool:
 def _stem_english(
     text: str, joins: frozenset[int], categories: bytes
 ) -> tuple[str, OffsetMap, frozenset[int]]:
-    """Stage 3: Latin words lower-cased and stemmed. Each spelling is stemmed once
-    (`_english_spelling` remembers) and the words are replaced in one batch; the edits
-    record where a tail changed, so every kept letter still maps to itself. They are
-    listed (a Python step per word) only when the map is used or joins must move."""
+    """Stage 3: Latin words lower-cased and stemmed, each spelling stemmed once
+    (`_english_spelling` remembers). The edits record where a tail changed, so every kept
+    letter still maps to itself."""
     if chars.ASCII_LETTER not in categories:
         return text, OffsetMap((), len(text)), joins
     if categories.count(chars.ASCII_LETTER) * 4 > len(categories):
-        pieces = _LATIN_WORD.split(text)  # English: one C pass beats a match per word
-    else:
-        pieces = _split_at(text, [m.span() for m in _LATIN_RUNS.finditer(categories)])
+        return _stem_english_text(text, joins)
+    pieces: list[str] = []
+    edits: list[Edit] = []
+    last = 0
+    for start, end in chars.latin_runs(categories):  # a few words in an Arabic text
+        stem, keep, tail = _english_spelling(text[start:end])
+        pieces += (text[last:start], stem)
+        if tail >= 0:
+            edits.append((start + keep, end, tail))
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces), OffsetMap(edits, len(text)), _shift(joins, edits)
+
+
+def _stem_english_text(text: str, joins: frozenset[int]) -> tuple[str, OffsetMap, frozenset[int]]:
+    """Stage 3 for an English text: the words replaced in one batch, and the edits listed
+    (a Python step per word) only when the map is used or joins must move."""
+    pieces = _LATIN_WORD.split(text)  # one C pass beats a step per word here
     words = pieces[1::2]
     spellings = list(map(_english_spelling, words))
     ends = list(islice(accumulate(map(len, pieces)), 1, None, 2))  # each word's end in `text`
@@ -428,17 +443,6 @@ def _english_spelling(word: str) -> tuple[str, int, int]:
     if len(stem) != len(word) or keep < len(word):
         return stem, keep, len(stem) - keep
     return stem, keep, -1
-
-
-def _split_at(text: str, spans: list[tuple[int, int]]) -> list[str]:
-    """`text` cut as `re.split` with a group would: between, word, between, …, between."""
-    pieces: list[str] = []
-    last = 0
-    for start, end in spans:
-        pieces += (text[last:start], text[start:end])
-        last = end
-    pieces.append(text[last:])
-    return pieces
 
 
 def _shift(positions: frozenset[int], edits: list[Edit]) -> frozenset[int]:

@@ -258,6 +258,11 @@ def marks_between_letters(categories: bytes) -> list[tuple[int, int]]:
     return _fold.marks_between_letters(categories)
 
 
+def latin_runs(categories: bytes) -> list[tuple[int, int]]:
+    """The runs of ASCII letters: the Latin words to stem."""
+    return _fold.latin_runs(categories)
+
+
 def has_double_space(categories: bytes) -> bool:
     return _fold.has_double_space(categories)
 

@@ -343,6 +343,7 @@ def test_the_c_scans_are_their_definitions() -> None:
         no_both = categories.replace(chars.BOTH, chars.OTHER)
         joins = [m.span() for m in re.finditer(rb"M(?<=[al]M)M{0,15}(?=[al])", no_both)]
         assert chars.marks_between_letters(no_both) == joins
+        assert chars.latin_runs(categories) == [m.span() for m in re.finditer(rb"a+", categories)]
 
 
 def test_words_between_spaces_is_its_definition() -> None:
@@ -363,3 +364,5 @@ def test_the_c_module_checks_its_arguments() -> None:
         chars._fold.fold(b"a", chars._FOLDS_TABLE, chars._ASTRAL)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         chars._fold.one_letter_words("a")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        chars._fold.latin_runs("a")  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ demo: install
 	$(PY) scripts/demo.py
 
 test: install system-deps
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile --durations=15
 
 lint: install
 	$(VENV)/bin/ruff check monitor spiders tests bench scripts

@@ -23,7 +23,13 @@ from monitor.service import health, locks
 from monitor.service.isolation import Children, ChildResult
 from monitor.service.jobs import payload_for, run_with_rules
 from monitor.service.pipeline import Pipeline
-from monitor.service.polling import history_for, limits_for, poll_interval, quick_poll_now
+from monitor.service.polling import (
+    history_for,
+    limits_for,
+    poll_interval,
+    quick_poll_now,
+    wait_after_poll,
+)
 from monitor.store import models
 from monitor.store.db import Database
 from monitor.store.models import utcnow
@@ -108,11 +114,15 @@ class SourceCycle:
         """Whether this poll reads the feeds only (adaptive polling between full walks)."""
         return self.settings.polling.adaptive and quick_poll_now(self.settings, self.db, key, now)
 
-    def next_poll_in(self, source: Source, now: datetime) -> float:
-        """Seconds to the next poll of the source by its rhythm, bounds and budget."""
+    def next_poll_in(self, source: Source, started: datetime, now: datetime) -> tuple[float, float]:
+        """Seconds from `now` to the next poll, and from this poll's start (`started`)."""
         history = history_for(self.settings, source.key, self.db, now)
         limits = limits_for(self.settings, source, self.db)
-        return poll_interval(history, limits, now, self.settings.polling.full_every_minutes * 60)
+        interval = poll_interval(
+            history, limits, now, self.settings.polling.full_every_minutes * 60
+        )
+        elapsed = (now - started).total_seconds()
+        return wait_after_poll(interval, elapsed, limits.crawl_delay), interval
 
     def run(self, source: Source, next_fire: datetime | None = None) -> CycleReport:
         key = source.key
@@ -172,9 +182,14 @@ class SourceCycle:
         report.quick = quick
         if child.outcome != "stopped":
             report.pages, report.new = self._process(key, timeout, keep_alive)
+            timing = ""
             if self.settings.polling.adaptive and report.outcome not in FAILED_OUTCOMES:
-                report.next_in = self.next_poll_in(source, utcnow())
-                next_fire = utcnow() + timedelta(seconds=report.next_in)
+                now = utcnow()
+                report.next_in, interval = self.next_poll_in(source, started, now)
+                next_fire = now + timedelta(seconds=report.next_in)
+                timing = (
+                    f", next poll in {report.next_in:.0f}s ({interval:.0f}s after this one's start)"
+                )
             self._record(key, report, next_fire)
             health.check_and_alert(self.db, self.settings, key, utcnow())
             log.info(
@@ -183,7 +198,7 @@ class SourceCycle:
                 report.outcome,
                 report.pages,
                 report.new,
-                f", next poll in {report.next_in:.0f}s" if report.next_in is not None else "",
+                timing,
             )
         if self.on_done:
             self.on_done(report, child.seconds)

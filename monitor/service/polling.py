@@ -11,6 +11,7 @@ The model, small on purpose (`poll_interval`):
   the recent quick polls (a 304 costs one, a new item one more) paid for out of the
   per-host budget left after the full walks' share, so that polls keep to the budget on
   average without a long pause after each poll that fetched an article.
+The interval runs from a poll's start to the next one's (`wait_after_poll`).
 A full walk of every discovery path costs many requests, so most polls are quick (the
 feeds only, `mode="quick"` on the run) and a full walk comes every `full_every_minutes`,
 later when its cost would take more than FULL_SHARE of the budget (`full_walk_due`).
@@ -37,8 +38,9 @@ AFTER_NEW = 0.5  # interval factor after a poll that found new items
 QUIET_STEP, QUIET_MAX = 0.25, 2.0  # +25% per quiet poll in a row, up to twice
 RECENT_RUNS = 8
 # pacing by the mean cost spends the budget exactly, so a stretch ending just after a
-# costly poll is over it: keep a tenth in hand (measured 1.01-1.05 of it without)
-HEADROOM = 0.9
+# costly poll is over it by that poll's cost (measured 1.01-1.05 of it over 15 minutes
+# without): keep a twentieth in hand
+HEADROOM = 0.95
 WORKED = ("ok", "degraded", "partial")  # run outcomes that read the source
 
 
@@ -90,6 +92,14 @@ def poll_interval(history: History, limits: Limits, now: datetime, full_every: f
         history.full_cost, full_every, limits.budget
     )
     return max(interval, history.last_cost * limits.crawl_delay, history.mean_cost / spare)
+
+
+def wait_after_poll(interval: float, elapsed: float, crawl_delay: float) -> float:
+    """Seconds from a poll's end to the next poll's start: the interval counts from this
+    poll's start (the budget is requests per minute of wall time, so a poll that fetched
+    an article must not also push the next one later by its own length), but the next
+    request never comes sooner than one crawl-delay after this poll's last."""
+    return max(interval - elapsed, crawl_delay)
 
 
 def full_walk_due(

@@ -6,7 +6,9 @@ in UTC. Each enabled source is a job on its own interval with jitter; `max_insta
 keeps one run per source per process and the source's crawl lease keeps one across
 workers; `coalesce` folds missed runs into one; `misfire_grace_time` is set on purpose
 (APScheduler's 1 s default would silently skip a run delayed by a busy pool). The
-notifier drain (which also folds digests) has its own job, as does the lease heartbeat.
+notifier drain (which also folds digests) and the lease heartbeat have jobs of their own;
+the drain also runs at once after a poll that found new articles (else their alerts would
+wait up to `notify.interval_seconds` more).
 With adaptive polling (`polling.adaptive`) a source's job runs at the ceiling interval and
 each poll moves its next run to the time `polling.poll_interval` gives; a WebSub push
 moves it to now (one poll for a burst of pushes; a push during a poll, one more after it).
@@ -52,13 +54,14 @@ MIN_MISFIRE_GRACE = 30
 RULES_POLL_SECONDS = 5.0
 # a drain delivers until the outbox is empty; apprise's own timeouts bound each message
 DRAIN_TIMEOUT_SECONDS = 15 * 60
+NOTIFY_JOB = "notify"
 OTHER_JOBS = 6  # threads beside the crawls: drain, heartbeat, rules, recheck, spikes, briefing
 
 
 class Retimer:
-    """Moves crawl jobs' next runs, from a thread of its own: a job calling `modify_job`
-    itself would deadlock a shutdown waiting for it (APScheduler 3 holds its job-store
-    lock while it waits for the running jobs)."""
+    """Moves jobs' next runs (a source's poll, the notifier), from a thread of its own: a
+    job calling `modify_job` itself would deadlock a shutdown waiting for it (APScheduler 3
+    holds its job-store lock while it waits for the running jobs)."""
 
     def __init__(self, scheduler: BackgroundScheduler) -> None:
         self.scheduler = scheduler
@@ -71,14 +74,14 @@ class Retimer:
     def stop(self) -> None:
         self.queue.put(None)
 
-    def at(self, key: str, when: datetime) -> None:
-        self.queue.put((key, when))
+    def at(self, job_id: str, when: datetime) -> None:
+        self.queue.put((job_id, when))
 
     def _loop(self) -> None:
         while (item := self.queue.get()) is not None:
-            key, when = item
+            job_id, when = item
             try:
-                self.scheduler.modify_job(f"crawl:{key}", next_run_time=when)
+                self.scheduler.modify_job(job_id, next_run_time=when)
             except JobLookupError:  # the scheduler was shut down meanwhile
                 return
 
@@ -190,7 +193,7 @@ class Daemon:
         self.scheduler.add_job(
             self._drain_job,
             "interval",
-            id="notify",
+            id=NOTIFY_JOB,
             name="notifier",
             seconds=notify,
             next_run_time=now,
@@ -268,17 +271,23 @@ class Daemon:
             self._after_poll(source.key, report)
 
     def _after_poll(self, key: str, report: CycleReport | None) -> None:
-        """Re-time the next poll; subscribe to the hubs the feeds named."""
+        """Deliver what the poll found now, not at the notifier's next tick; re-time the
+        next poll; subscribe to the hubs the feeds named."""
+        if report is not None and report.new:
+            self.retimer.at(NOTIFY_JOB, datetime.now(UTC))
         with self._poll_lock:  # one lock with `push`: their re-timings stay in order
             self.polling.discard(key)
             pushed = key in self.pushed
             self.pushed.discard(key)
             if pushed:
-                self.retimer.at(key, datetime.now(UTC))
+                self._poll_at(key, datetime.now(UTC))
             elif report is not None and report.next_in is not None:
-                self.retimer.at(key, datetime.now(UTC) + timedelta(seconds=report.next_in))
+                self._poll_at(key, datetime.now(UTC) + timedelta(seconds=report.next_in))
         if report is not None and report.hubs and self.websub is not None:
             self.websub.ensure(key, report.hubs)
+
+    def _poll_at(self, key: str, when: datetime) -> None:
+        self.retimer.at(f"crawl:{key}", when)
 
     def push(self, key: str) -> None:
         """A WebSub push: poll the source now, or right after the poll under way."""
@@ -288,7 +297,7 @@ class Daemon:
             if key in self.polling:
                 self.pushed.add(key)
             else:
-                self.retimer.at(key, datetime.now(UTC))
+                self._poll_at(key, datetime.now(UTC))
 
     def _count_crawl(self, report: CycleReport, seconds: float) -> None:
         self.metrics.crawls.labels(report.source, report.outcome).inc()

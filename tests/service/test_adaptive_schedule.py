@@ -1,5 +1,6 @@
 """The daemon's real scheduler re-times a source's job by what each poll reports, and a
-WebSub push moves it to now: one poll for a burst, one more for a push during a poll.
+WebSub push moves it to now: one poll for a burst, one more for a push during a poll; a
+poll that found new articles has the notifier run at once, not at its next tick.
 The crawl cycle is replaced by a recorder (as in test_catch_up), so polls are counted to
 the millisecond; the real cycle and the real hub are in test_websub."""
 
@@ -11,10 +12,11 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
+from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 
 from monitor.config import Settings
 from monitor.service.cycle import CycleReport
-from monitor.service.scheduler import Daemon
+from monitor.service.scheduler import NOTIFY_JOB, Daemon
 from monitor.store.db import Database
 from spiders import SOURCES
 from spiders.base import Source
@@ -29,13 +31,14 @@ class TimedCycle:
     def __init__(self) -> None:
         self.runs: list[float] = []
         self.busy = 0.0
+        self.new = 0  # new articles each poll reports
         self.started = threading.Event()
 
     def run(self, source: Source, next_fire: datetime | None = None) -> CycleReport:
         self.runs.append(time.monotonic())
         self.started.set()
         time.sleep(self.busy)
-        return CycleReport(source.key, "ok", next_in=NEXT_IN)
+        return CycleReport(source.key, "ok", new=self.new, next_in=NEXT_IN)
 
 
 @pytest.fixture
@@ -81,7 +84,7 @@ def test_a_burst_of_pushes_gives_one_poll_and_a_push_during_a_poll_one_more(
     running.scheduler.pause()  # between polls: the pushes find no poll under way
     time.sleep(NEXT_IN + 0.2)
     before = len(cycle.runs)
-    running.retimer.at(KEY, datetime.max.replace(tzinfo=running.scheduler.timezone))
+    running.retimer.at(f"crawl:{KEY}", datetime.max.replace(tzinfo=running.scheduler.timezone))
     for _ in range(5):
         running.push(KEY)
     time.sleep(0.2)  # the re-timings are applied by the retimer thread
@@ -95,3 +98,28 @@ def test_a_burst_of_pushes_gives_one_poll_and_a_push_during_a_poll_one_more(
     assert cycle.runs[before + 1] - cycle.runs[before] >= cycle.busy  # after it, not during
     time.sleep(0.2)
     assert len(cycle.runs) == before + 2
+
+
+def test_a_poll_that_found_new_articles_runs_the_notifier_at_once(
+    daemon: tuple[Daemon, TimedCycle],
+) -> None:
+    running, cycle = daemon
+    drains: list[float] = []
+
+    def note(event: JobExecutionEvent) -> None:
+        if event.job_id == NOTIFY_JOB:
+            drains.append(time.monotonic())
+
+    wait_runs(cycle, 1)
+    time.sleep(0.3)  # the notifier's first tick, at the start, is over; the next is in 60 s
+    running.scheduler.add_listener(note, EVENT_JOB_EXECUTED)
+    wait_runs(cycle, 3)
+    assert drains == []  # polls that found nothing leave the notifier alone
+    cycle.new = 1
+    polls = len(cycle.runs)
+    wait_runs(cycle, polls + 1)
+    deadline = time.monotonic() + 2
+    while not drains and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(drains) == 1, "the notifier did not run after a poll that found an article"
+    assert drains[0] - cycle.runs[polls] < 1.5

@@ -17,6 +17,7 @@ from monitor.service.polling import (
     full_walk_due,
     poll_interval,
     quick_poll_now,
+    wait_after_poll,
 )
 from monitor.store import models
 from monitor.store.db import Database
@@ -59,7 +60,7 @@ def test_the_interval_stays_between_floor_and_ceiling(
 def test_a_busy_source_is_polled_sooner_than_a_quiet_one() -> None:
     busy, steady, quiet = interval(spread(2000)), interval(spread(50)), interval(spread(2))
     assert busy < steady < quiet
-    # at the floor, one request a poll paid from the budget with a tenth kept in hand
+    # at the floor, one request a poll paid from the budget with some kept in hand
     assert busy == pytest.approx(max(LIMITS.floor, 1 / (LIMITS.budget * HEADROOM)))
     assert quiet == LIMITS.ceiling
     assert interval([]) == LIMITS.ceiling  # nothing published yet: the ceiling
@@ -109,6 +110,13 @@ def test_polls_paced_by_the_interval_keep_to_the_budget() -> None:
     minutes = (now - NOW).total_seconds() / 60
     assert spent / minutes <= 60 * LIMITS.budget
     assert spent / minutes > 0.8 * 60 * LIMITS.budget  # a busy source uses its budget
+
+
+def test_the_interval_counts_from_the_polls_start_but_keeps_one_crawl_delay() -> None:
+    assert wait_after_poll(90, elapsed=2, crawl_delay=5) == 88  # a 304 poll
+    assert wait_after_poll(90, elapsed=14, crawl_delay=5) == 76  # feed + article, 5 s apart
+    assert wait_after_poll(90, elapsed=120, crawl_delay=5) == 5  # a poll longer than it
+    assert wait_after_poll(90, elapsed=120, crawl_delay=0) == 0
 
 
 def test_a_full_walk_is_due_every_so_often_or_less_often_when_costly() -> None:

@@ -368,7 +368,34 @@ has_double_space(PyObject *module, PyObject *arg)
 }
 
 #define MARK 'M'
+#define LATIN 'a'
 #define MAX_JOIN 16
+
+/* The spans of the runs of `category`; with `between_letters`, only runs of at most
+   MAX_JOIN with a letter category on each side. */
+static PyObject *
+runs_of(PyObject *arg, unsigned char category, int between_letters, const char *name)
+{
+    Py_ssize_t n;
+    const unsigned char *categories;
+    PyObject *result = categories_and_list(arg, &categories, &n, name);
+    if (result == NULL)
+        return NULL;
+    const unsigned char *at = categories, *end = categories + n;
+    while ((at = memchr(at, category, (size_t)(end - at))) != NULL) {
+        const unsigned char *stop = at;
+        while (stop < end && *stop == category)
+            stop++;
+        int kept = !between_letters
+            || (at > categories && at[-1] >= FIRST_LETTER && stop < end
+                && *stop >= FIRST_LETTER && stop - at <= MAX_JOIN);
+        if (kept
+            && append_new(result, Py_BuildValue("(nn)", at - categories, stop - categories)) < 0)
+            return NULL;
+        at = stop;
+    }
+    return result;
+}
 
 PyDoc_STRVAR(marks_between_letters_doc,
 "marks_between_letters(categories) -> list[tuple[int, int]]\n\n"
@@ -378,24 +405,17 @@ PyDoc_STRVAR(marks_between_letters_doc,
 static PyObject *
 marks_between_letters(PyObject *module, PyObject *arg)
 {
-    Py_ssize_t n;
-    const unsigned char *categories;
-    PyObject *result = categories_and_list(arg, &categories, &n, "marks_between_letters");
-    if (result == NULL)
-        return NULL;
-    const unsigned char *at = categories, *end = categories + n;
-    while ((at = memchr(at, MARK, (size_t)(end - at))) != NULL) {
-        const unsigned char *stop = at;
-        while (stop < end && *stop == MARK)
-            stop++;
-        if (at > categories && at[-1] >= FIRST_LETTER && stop < end && *stop >= FIRST_LETTER
-            && stop - at <= MAX_JOIN) {
-            if (append_new(result, Py_BuildValue("(nn)", at - categories, stop - categories)) < 0)
-                return NULL;
-        }
-        at = stop;
-    }
-    return result;
+    return runs_of(arg, MARK, 1, "marks_between_letters");
+}
+
+PyDoc_STRVAR(latin_runs_doc,
+"latin_runs(categories) -> list[tuple[int, int]]\n\n"
+"The spans of the runs of ASCII_LETTER categories (what the pattern a+ finds).");
+
+static PyObject *
+latin_runs(PyObject *module, PyObject *arg)
+{
+    return runs_of(arg, LATIN, 0, "latin_runs");
 }
 
 PyDoc_STRVAR(kept_before_drops_doc,
@@ -415,32 +435,6 @@ kept_before_drops(PyObject *module, PyObject *arg)
         if (append_new(result, PyLong_FromSsize_t(at - categories - PyList_GET_SIZE(result))) < 0)
             return NULL;
         at++;
-    }
-    return result;
-}
-
-#define LATIN 'a'
-
-PyDoc_STRVAR(latin_runs_doc,
-"latin_runs(categories) -> list[tuple[int, int]]\n\n"
-"The spans of the runs of ASCII_LETTER categories (what the pattern a+ finds).");
-
-static PyObject *
-latin_runs(PyObject *module, PyObject *arg)
-{
-    Py_ssize_t n;
-    const unsigned char *categories;
-    PyObject *result = categories_and_list(arg, &categories, &n, "latin_runs");
-    if (result == NULL)
-        return NULL;
-    const unsigned char *at = categories, *end = categories + n;
-    while ((at = memchr(at, LATIN, (size_t)(end - at))) != NULL) {
-        const unsigned char *stop = at;
-        while (stop < end && *stop == LATIN)
-            stop++;
-        if (append_new(result, Py_BuildValue("(nn)", at - categories, stop - categories)) < 0)
-            return NULL;
-        at = stop;
     }
     return result;
 }

@@ -193,7 +193,7 @@ def _print(result: Result, args: argparse.Namespace) -> None:
     total = max(rates.values(), default=0) + amortised
     print(
         f"  full walk {result.full_walk} requests every {period:.0f} min: +{amortised:.2f}/min;"
-        f" total {total:.2f}/min/host (target <= {BUDGET_PER_MINUTE:.0f});"
+        f" total {total:.3f}/min/host (target <= {BUDGET_PER_MINUTE:.0f});"
         f" median target <= 60 s"
     )
 

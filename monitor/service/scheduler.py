@@ -58,6 +58,11 @@ NOTIFY_JOB = "notify"
 OTHER_JOBS = 6  # threads beside the crawls: drain, heartbeat, rules, recheck, spikes, briefing
 
 
+def crawl_job_id(key: str) -> str:
+    """The scheduler's id for a source's poll job."""
+    return f"crawl:{key}"
+
+
 class Retimer:
     """Moves jobs' next runs (a source's poll, the notifier), from a thread of its own: a
     job calling `modify_job` itself would deadlock a shutdown waiting for it (APScheduler 3
@@ -181,7 +186,7 @@ class Daemon:
                 self._crawl_job,
                 "interval",
                 args=[source],
-                id=f"crawl:{source.key}",
+                id=crawl_job_id(source.key),
                 name=f"crawl {source.key}",
                 seconds=interval,
                 jitter=cfg.jitter_seconds or None,
@@ -287,7 +292,7 @@ class Daemon:
             self.websub.ensure(key, report.hubs)
 
     def _poll_at(self, key: str, when: datetime) -> None:
-        self.retimer.at(f"crawl:{key}", when)
+        self.retimer.at(crawl_job_id(key), when)
 
     def push(self, key: str) -> None:
         """A WebSub push: poll the source now, or right after the poll under way."""

@@ -16,7 +16,7 @@ from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 
 from monitor.config import Settings
 from monitor.service.cycle import CycleReport
-from monitor.service.scheduler import NOTIFY_JOB, Daemon
+from monitor.service.scheduler import NOTIFY_JOB, Daemon, crawl_job_id
 from monitor.store.db import Database
 from spiders import SOURCES
 from spiders.base import Source
@@ -84,7 +84,7 @@ def test_a_burst_of_pushes_gives_one_poll_and_a_push_during_a_poll_one_more(
     running.scheduler.pause()  # between polls: the pushes find no poll under way
     time.sleep(NEXT_IN + 0.2)
     before = len(cycle.runs)
-    running.retimer.at(f"crawl:{KEY}", datetime.max.replace(tzinfo=running.scheduler.timezone))
+    running.retimer.at(crawl_job_id(KEY), datetime.max.replace(tzinfo=running.scheduler.timezone))
     for _ in range(5):
         running.push(KEY)
     time.sleep(0.2)  # the re-timings are applied by the retimer thread
